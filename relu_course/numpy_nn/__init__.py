@@ -1,0 +1,1 @@
+"""NumPy implementations: activations, layers, losses and gradient checking."""

@@ -1,0 +1,1 @@
+"""PyTorch implementations: functional forms, autograd Functions, modules and the article's models."""

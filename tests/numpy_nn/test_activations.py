@@ -1,0 +1,418 @@
+"""relu_course.numpy_nn.activations against PyTorch, the oracle: values, gradients, edge cases, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+
+from relu_course.numpy_nn import activations as A
+from relu_course.numpy_nn.gradcheck import numerical_gradient_array, rel_error
+from tests.strategies import (
+    FLOAT_DTYPES,
+    away_from_kink,
+    finite_float64_arrays,
+    float_arrays,
+    non_contiguous,
+)
+
+TORCH_DTYPE = {np.float16: torch.float16, np.float32: torch.float32, np.float64: torch.float64}
+
+# Every value a careless implementation gets wrong: signed zeros, NaN, infinities, tiny and huge.
+EDGE = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, -1e-30, 1.0, -1.0, 3.5, -3.5, 1e4, -1e4]
+
+
+@dataclass(frozen=True)
+class Act:
+    """One activation: the NumPy triple, its PyTorch twin and the keyword arguments to use."""
+
+    name: str
+    plain: Callable[..., np.ndarray]
+    forward: Callable[..., tuple[np.ndarray, Any]]
+    backward: Callable[..., Any]
+    oracle: Callable[..., torch.Tensor]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+ACTS = [
+    Act("relu", A.relu, A.relu_forward, A.relu_backward, torch.relu),
+    Act(
+        "leaky_relu",
+        A.leaky_relu,
+        A.leaky_relu_forward,
+        A.leaky_relu_backward,
+        F.leaky_relu,
+        {"negative_slope": 0.1},
+    ),
+    Act("elu", A.elu, A.elu_forward, A.elu_backward, F.elu, {"alpha": 1.5}),
+    Act("gelu", A.gelu, A.gelu_forward, A.gelu_backward, F.gelu),
+    Act(
+        "gelu_tanh",
+        A.gelu,
+        A.gelu_forward,
+        A.gelu_backward,
+        F.gelu,
+        {"approximate": "tanh"},
+    ),
+    Act("sigmoid", A.sigmoid, A.sigmoid_forward, A.sigmoid_backward, torch.sigmoid),
+    Act("tanh", A.tanh, A.tanh_forward, A.tanh_backward, torch.tanh),
+    Act(
+        "softplus",
+        A.softplus,
+        A.softplus_forward,
+        A.softplus_backward,
+        F.softplus,
+        {"beta": 2.0, "threshold": 15.0},
+    ),
+]
+IDS = [a.name for a in ACTS]
+
+
+def torch_value_and_grad(
+    act: Act, x: np.ndarray, dout: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    xt = torch.tensor(x, requires_grad=True)
+    yt = act.oracle(xt, **act.kwargs)
+    yt.backward(torch.tensor(dout))
+    assert xt.grad is not None
+    return yt.detach().numpy(), xt.grad.numpy()
+
+
+def assert_same_floats(actual: np.ndarray, expected: np.ndarray, rtol: float = 0.0) -> None:
+    """Equal values (NaN where NaN), equal dtype and shape; with rtol=0 the sign of zero too."""
+    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    if rtol == 0.0:
+        np.testing.assert_array_equal(actual, expected)
+        np.testing.assert_array_equal(np.signbit(actual), np.signbit(expected))
+    else:
+        np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol, equal_nan=True)
+
+
+def tolerance(dtype: type) -> float:
+    return {np.float16: 2e-3, np.float32: 1e-6, np.float64: 1e-12}[dtype]
+
+
+# --------------------------------------------------------------------------- ReLU: exact parity
+
+
+def assert_relu_matches_torch(impl: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> None:
+    expected = torch.relu(torch.from_numpy(x.copy(order="C"))).numpy()
+    actual = impl(x)
+    assert isinstance(actual, np.ndarray)
+    assert_same_floats(actual, expected)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_relu_matches_torch_bitwise_on_edge_values(dtype):
+    x = np.array(EDGE, dtype=dtype)
+    assert_relu_matches_torch(A.relu, x)
+    out = A.relu(x)
+    assert np.isnan(out[0]) and out[1] == np.inf and out[2] == 0
+    assert np.signbit(out[4]) and out[4] == 0  # -0.0 stays -0.0, as torch.relu
+
+
+@given(float_arrays())
+def test_relu_matches_torch_on_any_float_array(x):
+    assert_relu_matches_torch(A.relu, x)
+
+
+@given(non_contiguous(float_arrays()))
+def test_relu_matches_torch_on_non_contiguous_views(x):
+    assert_relu_matches_torch(A.relu, x)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8])
+def test_relu_keeps_integer_dtype_like_torch(dtype):
+    info = np.iinfo(dtype)
+    x = np.array(sorted({info.min, min(info.min + 1, 0), 0, 1, info.max}), dtype=dtype)
+    out = A.relu(x)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, torch.relu(torch.from_numpy(x)).numpy())
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (3, 0, 2), (1,), (2, 3, 4, 5)])
+def test_relu_keeps_shape_and_returns_an_array(shape):
+    x = np.full(shape, -1.5, dtype=np.float32)
+    out = A.relu(x)
+    assert isinstance(out, np.ndarray)  # not a NumPy scalar, even for 0-d input
+    assert out.shape == shape and out.dtype == np.float32
+    assert not np.shares_memory(out, x)
+
+
+def test_relu_accepts_lists_and_scalars():
+    np.testing.assert_array_equal(A.relu([-1.0, 2.0]), [0.0, 2.0])
+    assert A.relu(-3.0).shape == ()
+
+
+def test_relu_out_writes_in_place_and_keeps_negative_zero():
+    x = np.array([-2.0, -0.0, np.nan, 4.0])
+    expected = torch.relu(torch.from_numpy(x.copy())).numpy()
+    out = np.empty_like(x)
+    assert A.relu(x, out=out) is out
+    assert_same_floats(out, expected)
+    assert A.relu(x, out=x) is x  # out=x: in place, -0.0 kept even though x is overwritten
+    assert_same_floats(x, expected)
+
+
+def test_relu_out_on_a_strided_view():
+    buf = np.zeros(8)
+    x = np.array([-1.0, 2.0, -3.0, 4.0])
+    A.relu(x, out=buf[::2])
+    np.testing.assert_array_equal(buf, [0, 0, 2, 0, 0, 0, 4, 0])
+
+
+@pytest.mark.parametrize(
+    ("out", "error", "match"),
+    [
+        (np.empty(3, dtype=np.float64), ValueError, "same shape"),
+        (np.empty(4, dtype=np.float32), TypeError, "dtype"),
+        ([0.0] * 4, TypeError, "numpy.ndarray"),
+    ],
+)
+def test_relu_rejects_a_bad_out(out, error, match):
+    with pytest.raises(error, match=match):
+        A.relu(np.zeros(4), out=out)
+
+
+@pytest.mark.parametrize(
+    "x", [np.array([True, False]), np.array([1 + 2j]), np.array(["a"]), np.array([None])]
+)
+def test_relu_rejects_non_numeric_input(x):
+    with pytest.raises(TypeError, match="relu: x must be a float or integer array"):
+        A.relu(x)
+
+
+# Planted wrong ReLUs: the parity check above must reject every one of them.
+WRONG_RELUS = {
+    "where_x_gt_0": lambda x: np.where(x > 0, x, 0).astype(x.dtype),  # NaN -> 0
+    "x_times_mask": lambda x: x * (x > 0),  # -inf * 0 -> NaN
+    "clip_kills_negative_zero": lambda x: np.clip(x, 0, None) + x.dtype.type(0),  # -0.0 -> 0.0
+    "float64_always": lambda x: np.maximum(x.astype(np.float64), 0),  # dtype lost
+    "abs_based": lambda x: (x + np.abs(x)) / 2,  # inf - inf -> NaN, and rounding
+}
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("name", sorted(WRONG_RELUS))
+def test_rejects_wrong_relu(name):
+    x = np.array(EDGE, dtype=np.float32)
+    with pytest.raises(AssertionError):
+        assert_relu_matches_torch(WRONG_RELUS[name], x)
+
+
+# --------------------------------------------------------------------------- every activation
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # GELU(+-inf) = NaN
+@pytest.mark.parametrize("act", ACTS, ids=IDS)
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_values_and_gradients_match_torch_on_edge_values(act, dtype):
+    x = np.array(EDGE, dtype=dtype)
+    dout = np.linspace(-2, 2, x.size).astype(dtype)
+    # The oracle runs in float64 and is rounded once: what an exact float16/float32 result is.
+    # (torch's own float32 GELU, for one, loses digits in the tail and returns NaN at +inf.)
+    y64, dx64 = torch_value_and_grad(act, x.astype(np.float64), dout.astype(np.float64))
+    expected_y, expected_dx = y64.astype(dtype), dx64.astype(dtype)
+    out, cache = act.forward(x, **act.kwargs)
+    assert_same_floats(act.plain(x, **act.kwargs), expected_y, tolerance(dtype))
+    assert_same_floats(out, expected_y, tolerance(dtype))
+    assert_same_floats(act.backward(dout, cache), expected_dx, tolerance(dtype))
+
+
+@pytest.mark.parametrize("act", ACTS, ids=IDS)
+@given(x=finite_float64_arrays(max_value=50.0), data=st.data())
+def test_values_and_gradients_match_torch_float64(act, x, data):
+    dout = data.draw(finite_float64_arrays(shape=st.just(x.shape), max_value=10.0))
+    expected_y, expected_dx = torch_value_and_grad(act, x, dout)
+    out, cache = act.forward(x, **act.kwargs)
+    np.testing.assert_allclose(out, expected_y, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(act.backward(dout, cache), expected_dx, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("act", ACTS, ids=IDS)
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("shape", [(), (0,), (2, 3), (2, 1, 3, 2)])
+def test_dtype_and_shape_are_kept(act, dtype, shape):
+    x = np.linspace(-2, 2, int(np.prod(shape))).astype(dtype).reshape(shape)
+    out, cache = act.forward(x, **act.kwargs)
+    dx = act.backward(np.ones_like(out), cache)
+    for arr in (act.plain(x, **act.kwargs), out, dx):
+        assert isinstance(arr, np.ndarray)
+        assert arr.dtype == dtype and arr.shape == shape
+
+
+@pytest.mark.parametrize("act", ACTS, ids=IDS)
+def test_backward_passes_numerical_gradient_check(act):
+    rng = np.random.default_rng(0)
+    # Scale 1: where tanh or GELU saturate, gradients near 1e-8 make any relative error large.
+    x = away_from_kink(rng.normal(size=(4, 5)))
+    dout = rng.normal(size=x.shape)
+    _, cache = act.forward(x, **act.kwargs)
+    dx = act.backward(dout, cache)
+    num = numerical_gradient_array(lambda z: act.plain(z, **act.kwargs), x, dout)
+    assert rel_error(dx, num) < 1e-7
+
+
+@pytest.mark.parametrize("act", ACTS, ids=IDS)
+def test_backward_rejects_dout_of_another_shape(act):
+    _, cache = act.forward(np.zeros((2, 3)), **act.kwargs)
+    with pytest.raises(ValueError, match="dout and the forward output must have the same shape"):
+        act.backward(np.zeros((3, 2)), cache)
+
+
+@pytest.mark.parametrize("act", [a for a in ACTS if a.name != "relu"], ids=IDS[1:])
+def test_integer_input_gets_a_clear_error(act):
+    with pytest.raises(TypeError, match=r"must be a float16, float32 or float64 array.*astype"):
+        act.plain(np.arange(3), **act.kwargs)
+
+
+# --------------------------------------------------------------------------- the kink at 0
+
+
+def test_relu_derivative_at_zero_is_zero():
+    for zero in (0.0, -0.0):
+        _, cache = A.relu_forward(np.array([zero]))
+        assert A.relu_backward(np.array([1.0]), cache)[0] == 0.0
+
+
+def test_relu_backward_matches_torch_threshold_backward_on_nan():
+    x = np.array([np.nan, -1.0, 1.0])
+    _, cache = A.relu_forward(x)
+    dout = np.array([5.0, np.nan, 7.0])
+    _, expected = torch_value_and_grad(ACTS[0], x, dout)
+    assert_same_floats(A.relu_backward(dout, cache), expected)  # [5, 0, 7]: NaN dout masked out
+
+
+def test_leaky_relu_derivative_at_zero_is_the_slope():
+    _, cache = A.leaky_relu_forward(np.array([0.0]), negative_slope=0.2)
+    assert A.leaky_relu_backward(np.array([1.0]), cache)[0] == pytest.approx(0.2)
+
+
+def wrong_relu_backward_ge(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    return dout * (cache >= 0)  # passes the gradient at 0: the classic off-by-kink bug
+
+
+def wrong_relu_backward_multiply(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    return dout * (cache > 0)  # NaN upstream gradients leak through masked units
+
+
+@pytest.mark.parametrize("wrong", [wrong_relu_backward_ge, wrong_relu_backward_multiply])
+def test_rejects_wrong_relu_backward(wrong):
+    x = np.array(EDGE)
+    dout = np.full(x.shape, np.nan)
+    dout[1:] = 1.0
+    dout[2] = np.nan  # an upstream NaN where ReLU is closed (-inf)
+    _, expected = torch_value_and_grad(ACTS[0], x, dout)
+    _, cache = A.relu_forward(x)
+    assert_same_floats(A.relu_backward(dout, cache), expected)
+    with pytest.raises(AssertionError):
+        assert_same_floats(wrong(dout, cache), expected)
+
+
+# --------------------------------------------------------------------------- leaky ReLU out=
+
+
+def test_leaky_relu_out_and_in_place():
+    x = np.array([-2.0, -0.0, np.nan, 3.0])
+    expected = F.leaky_relu(torch.from_numpy(x.copy()), 0.1).numpy()
+    out = np.empty_like(x)
+    assert A.leaky_relu(x, 0.1, out=out) is out
+    assert_same_floats(out, expected)
+    assert A.leaky_relu(x, 0.1, out=x) is x
+    assert_same_floats(x, expected)
+
+
+def test_leaky_relu_float16_rounds_once_like_torch():
+    x = np.linspace(-60, 0, 997).astype(np.float16)
+    expected = F.leaky_relu(torch.from_numpy(x), 0.01).numpy()
+    assert_same_floats(A.leaky_relu(x, 0.01), expected)
+    out = np.empty_like(x)
+    assert_same_floats(A.leaky_relu(x, 0.01, out=out), expected)
+
+
+def test_leaky_relu_rejects_a_non_number_slope():
+    with pytest.raises(TypeError, match="negative_slope must be a real number"):
+        A.leaky_relu(np.zeros(2), negative_slope="0.1")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- PReLU
+
+
+@pytest.mark.parametrize(
+    ("shape", "num_slopes"), [((5,), 1), ((4, 3), 3), ((2, 3, 4, 4), 3), ((2, 3, 4), 1), ((), 1)]
+)
+def test_prelu_matches_torch_values_and_both_gradients(shape, num_slopes):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=shape)
+    w = rng.uniform(0.05, 0.5, size=num_slopes)
+    dout = rng.normal(size=shape)
+    xt = torch.tensor(x, requires_grad=True)
+    wt = torch.tensor(w, requires_grad=True)
+    yt = F.prelu(xt, wt)
+    yt.backward(torch.tensor(dout))
+    out, cache = A.prelu_forward(x, w)
+    dx, dw = A.prelu_backward(dout, cache)
+    np.testing.assert_allclose(out, yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(dw, wt.grad.numpy(), rtol=1e-12)
+    assert dw.shape == w.shape
+
+
+def test_prelu_weight_gradient_passes_numerical_check():
+    rng = np.random.default_rng(2)
+    x = away_from_kink(rng.normal(size=(3, 4, 5)))
+    w = np.array([0.1, 0.2, 0.3, 0.4])
+    dout = rng.normal(size=x.shape)
+    _, cache = A.prelu_forward(x, w)
+    _, dw = A.prelu_backward(dout, cache)
+    num = numerical_gradient_array(lambda v: A.prelu(x, v), w, dout)
+    assert rel_error(dw, num) < 1e-7
+
+
+def test_prelu_names_the_channel_mismatch():
+    with pytest.raises(ValueError, match="weight has 2 slopes but x has 3 channels"):
+        A.prelu(np.zeros((4, 3)), np.array([0.1, 0.2]))
+    with pytest.raises(ValueError, match="scalar or 1-D"):
+        A.prelu(np.zeros((4, 3)), np.zeros((3, 1)))
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def test_gelu_rejects_an_unknown_approximation():
+    with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh', got 'erf'"):
+        A.gelu(np.zeros(2), approximate="erf")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("beta", [0.0, -1.0])
+def test_softplus_rejects_non_positive_beta(beta):
+    with pytest.raises(ValueError, match="beta must be positive"):
+        A.softplus(np.zeros(2), beta=beta)
+
+
+def test_sigmoid_and_softplus_do_not_overflow():
+    x = np.array([-1e4, -800.0, 800.0, 1e4])
+    with np.errstate(over="raise", invalid="raise"):
+        np.testing.assert_array_equal(A.sigmoid(x), [0.0, 0.0, 1.0, 1.0])
+        np.testing.assert_allclose(A.softplus(x), [0.0, 0.0, 800.0, 1e4])
+        A.elu(x)
+
+
+def test_importing_relu_course_pulls_in_neither_torch_nor_scipy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, relu_course, relu_course.numpy_nn.activations;"
+        "print(sorted(m for m in ('torch', 'scipy') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
