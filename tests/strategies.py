@@ -1,4 +1,4 @@
-"""Hypothesis strategies shared by the tests: arrays of every shape and float dtype, edge values included."""
+"""Hypothesis strategies shared by the tests: arrays of every shape and float dtype."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def float_arrays(
     allow_infinity: bool = True,
     max_value: float = 1e4,
 ) -> st.SearchStrategy[np.ndarray]:
-    """Arrays of any shape and float dtype whose elements include 0.0, -0.0 and, if asked, nan and inf."""
+    """Arrays of any shape and float dtype, elements including +-0.0 and, if asked, nan and inf."""
 
     def build(dt: type) -> st.SearchStrategy[np.ndarray]:
         limit = min(max_value, float(np.finfo(dt).max))
@@ -56,7 +56,7 @@ def finite_float64_arrays(
 
 @st.composite
 def non_contiguous(draw: st.DrawFn, arrays: st.SearchStrategy[np.ndarray]) -> np.ndarray:
-    """A strided or transposed view of a drawn array: the memory layout a library must not assume."""
+    """A strided or transposed view of a drawn array: a layout a library must not assume."""
     base = draw(arrays)
     if base.ndim == 0:
         return base
@@ -65,7 +65,7 @@ def non_contiguous(draw: st.DrawFn, arrays: st.SearchStrategy[np.ndarray]) -> np
 
 
 def away_from_kink(x: np.ndarray, margin: float = 1e-3) -> np.ndarray:
-    """Move entries closer than ``margin`` to 0 away from it: finite differences across a kink lie."""
+    """Push entries within ``margin`` of 0 away: finite differences across a kink lie."""
     x = x.copy()
     near = np.abs(x) < margin
     x[near] = np.where(x[near] < 0, -margin, margin) * 2

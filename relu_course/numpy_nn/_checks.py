@@ -45,6 +45,18 @@ def check_same_shape(a: Array, b: Array, name: str, what: str) -> None:
         raise ValueError(f"{name}: {what} must have the same shape, got {a.shape} and {b.shape}")
 
 
+def widen(a: Array) -> Array:
+    """Return ``a`` in the dtype to compute in: float16 becomes float32, the others stay.
+
+    Args:
+        a: a float array.
+
+    Returns:
+        ``a`` itself, or a float32 copy of a float16 ``a``.
+    """
+    return a.astype(compute_dtype(a.dtype), copy=False)
+
+
 def compute_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     """The dtype to compute in: float16 is widened to float32 and rounded at the end, as torch does.
 

@@ -25,7 +25,7 @@ from relu_course.numpy_nn._checks import (
     Array,
     as_float_array,
     check_same_shape,
-    compute_dtype,
+    widen,
 )
 
 __all__ = [
@@ -84,13 +84,8 @@ def _dout(dout: npt.ArrayLike, like: Array, name: str) -> Array:
 
 
 def _narrow(result: Array, dtype: np.dtype[Any]) -> Array:
-    """``result`` rounded to ``dtype`` and kept an ndarray (NumPy turns 0-d results into scalars)."""
+    """``result`` rounded to ``dtype``, kept an ndarray (NumPy makes 0-d results scalars)."""
     return np.asarray(result, dtype=dtype)
-
-
-def _widen(x: Array) -> Array:
-    """``x`` in the dtype to compute in (float16 becomes float32, others stay as they are)."""
-    return x.astype(compute_dtype(x.dtype), copy=False)
 
 
 def _real(value: float, name: str, arg: str) -> float:
@@ -112,7 +107,8 @@ def relu(x: npt.ArrayLike, out: Array | None = None) -> Array:
     :math:`x \le 0`; at the kink :math:`x = 0` the course takes the subgradient 0, as PyTorch does.
 
     Computed as PyTorch computes it, ``0 if x < 0 else x``: NaN stays NaN (so never
-    ``np.where(x > 0, x, 0)``, which turns NaN into 0), ``-inf`` becomes 0 and ``-0.0`` stays ``-0.0``.
+    ``np.where(x > 0, x, 0)``, which turns NaN into 0), ``-inf`` becomes 0 and ``-0.0``
+    stays ``-0.0``.
 
     Args:
         x: input array of any shape, 0-d included; float16, float32, float64 or an integer dtype
@@ -182,9 +178,7 @@ def relu_backward(dout: npt.ArrayLike, cache: Array) -> Array:
 # --------------------------------------------------------------------------- Leaky ReLU
 
 
-def leaky_relu(
-    x: npt.ArrayLike, negative_slope: float = 0.01, out: Array | None = None
-) -> Array:
+def leaky_relu(x: npt.ArrayLike, negative_slope: float = 0.01, out: Array | None = None) -> Array:
     r"""Leaky rectified linear unit, applied elementwise.
 
     .. math::
@@ -216,7 +210,7 @@ def leaky_relu(
     positive = arr > 0
     if arr.dtype == np.float16:
         # Multiply in float32 and round once, as torch does for half precision.
-        result[...] = np.where(positive, arr, _widen(arr) * slope)
+        result[...] = np.where(positive, arr, widen(arr) * slope)
         return result
     np.multiply(arr, slope, out=result, where=~positive)
     np.copyto(result, arr, where=positive)
@@ -252,7 +246,7 @@ def leaky_relu_backward(dout: npt.ArrayLike, cache: tuple[Array, float]) -> Arra
     """
     x, slope = cache
     g = _dout(dout, x, "leaky_relu_backward")
-    return _narrow(np.where(x > 0, g, _widen(g) * slope), g.dtype)
+    return _narrow(np.where(x > 0, g, widen(g) * slope), g.dtype)
 
 
 # --------------------------------------------------------------------------- PReLU
@@ -298,18 +292,16 @@ def prelu(x: npt.ArrayLike, weight: npt.ArrayLike) -> Array:
         - Output: same shape as the input.
 
     Examples:
-        >>> prelu(np.array([[-2.0, 4.0], [-2.0, 4.0]]), np.array([0.25, 0.5]))
-        array([[-0.5,  4. ],
-               [-1. ,  4. ]])
+        >>> prelu(np.array([[-2.0, -4.0], [2.0, -4.0]]), np.array([0.25, 0.5]))
+        array([[-0.5, -2. ],
+               [ 2. , -2. ]])
     """
     arr = as_float_array(x, "prelu")
     w = _prelu_weight(weight, arr, "prelu")
-    return _narrow(np.where(arr > 0, arr, _widen(arr) * w), arr.dtype)
+    return _narrow(np.where(arr > 0, arr, widen(arr) * w), arr.dtype)
 
 
-def prelu_forward(
-    x: npt.ArrayLike, weight: npt.ArrayLike
-) -> tuple[Array, tuple[Array, Array]]:
+def prelu_forward(x: npt.ArrayLike, weight: npt.ArrayLike) -> tuple[Array, tuple[Array, Array]]:
     """PReLU forward pass.
 
     Args:
@@ -338,9 +330,9 @@ def prelu_backward(dout: npt.ArrayLike, cache: tuple[Array, Array]) -> tuple[Arr
     x, weight = cache
     g = _dout(dout, x, "prelu_backward")
     w = _prelu_weight(weight, x, "prelu_backward")
-    gw = _widen(g)
+    gw = widen(g)
     dx = _narrow(np.where(x > 0, gw, gw * w), g.dtype)
-    contrib = np.where(x > 0, 0.0, _widen(x) * gw)
+    contrib = np.where(x > 0, 0.0, widen(x) * gw)
     if w.ndim == 0:
         dw = contrib.sum()
     else:
@@ -378,7 +370,7 @@ def elu(x: npt.ArrayLike, alpha: float = 1.0) -> Array:
     """
     arr = as_float_array(x, "elu")
     a = _real(alpha, "elu", "alpha")
-    xc = _widen(arr)
+    xc = widen(arr)
     # expm1 only sees the non-positive part, so large inputs cannot overflow it.
     negative_part = a * np.expm1(np.minimum(xc, 0))
     return _narrow(np.where(xc > 0, xc, negative_part), arr.dtype)
@@ -412,7 +404,7 @@ def elu_backward(dout: npt.ArrayLike, cache: tuple[Array, float]) -> Array:
     """
     x, a = cache
     g = _dout(dout, x, "elu_backward")
-    xc, gc = _widen(x), _widen(g)
+    xc, gc = widen(x), widen(g)
     slope = a * np.exp(np.minimum(xc, 0))
     return _narrow(np.where(xc <= 0, gc * slope, gc), g.dtype)
 
@@ -465,7 +457,7 @@ def gelu(x: npt.ArrayLike, approximate: GeluApproximation = "none") -> Array:
     """
     arr = as_float_array(x, "gelu")
     _check_approximate(approximate, "gelu")
-    xc = _widen(arr)
+    xc = widen(arr)
     if approximate == "tanh":
         t = np.tanh(_SQRT_2_OVER_PI * (xc + _GELU_KAPPA * xc**3))
         result = 0.5 * xc * (1 + t)
@@ -503,7 +495,7 @@ def gelu_backward(dout: npt.ArrayLike, cache: tuple[Array, str]) -> Array:
     """
     x, approximate = cache
     g = _dout(dout, x, "gelu_backward")
-    xc, gc = _widen(x), _widen(g)
+    xc, gc = widen(x), widen(g)
     if approximate == "tanh":
         t = np.tanh(_SQRT_2_OVER_PI * (xc + _GELU_KAPPA * xc**3))
         dinner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_KAPPA * xc**2)
@@ -548,7 +540,7 @@ def sigmoid(x: npt.ArrayLike) -> Array:
         array([0. , 0.5, 1. ])
     """
     arr = as_float_array(x, "sigmoid")
-    return _narrow(_logistic(_widen(arr)), arr.dtype)
+    return _narrow(_logistic(widen(arr)), arr.dtype)
 
 
 def sigmoid_forward(x: npt.ArrayLike) -> tuple[Array, Array]:
@@ -575,7 +567,7 @@ def sigmoid_backward(dout: npt.ArrayLike, cache: Array) -> Array:
         ``dx = dout * out * (1 - out)``.
     """
     g = _dout(dout, cache, "sigmoid_backward")
-    y, gc = _widen(cache), _widen(g)
+    y, gc = widen(cache), widen(g)
     return _narrow(gc * y * (1 - y), g.dtype)
 
 
@@ -604,7 +596,7 @@ def tanh(x: npt.ArrayLike) -> Array:
         array([-0.7616,  0.    ,  0.7616])
     """
     arr = as_float_array(x, "tanh")
-    return _narrow(np.tanh(_widen(arr)), arr.dtype)
+    return _narrow(np.tanh(widen(arr)), arr.dtype)
 
 
 def tanh_forward(x: npt.ArrayLike) -> tuple[Array, Array]:
@@ -631,7 +623,7 @@ def tanh_backward(dout: npt.ArrayLike, cache: Array) -> Array:
         ``dx = dout * (1 - out**2)``.
     """
     g = _dout(dout, cache, "tanh_backward")
-    y, gc = _widen(cache), _widen(g)
+    y, gc = widen(cache), widen(g)
     return _narrow(gc * (1 - y * y), g.dtype)
 
 
@@ -674,7 +666,7 @@ def softplus(x: npt.ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> Ar
     """
     arr = as_float_array(x, "softplus")
     b, t = _softplus_params(beta, threshold, "softplus")
-    xc = _widen(arr)
+    xc = widen(arr)
     bx = b * xc
     # logaddexp(0, z) = log(1 + e^z) without overflow. At z = +inf it computes inf - inf and
     # warns, but that entry is above the threshold and takes the identity branch anyway.
@@ -713,6 +705,5 @@ def softplus_backward(dout: npt.ArrayLike, cache: tuple[Array, float, float]) ->
     """
     x, b, t = cache
     g = _dout(dout, x, "softplus_backward")
-    bx, gc = b * _widen(x), _widen(g)
+    bx, gc = b * widen(x), widen(g)
     return _narrow(np.where(bx > t, gc, gc * _logistic(bx)), g.dtype)
-

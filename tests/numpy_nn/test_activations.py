@@ -1,4 +1,4 @@
-"""relu_course.numpy_nn.activations against PyTorch, the oracle: values, gradients, edge cases, errors."""
+"""numpy_nn.activations against PyTorch, the oracle: values, gradients, edge cases, errors."""
 
 from __future__ import annotations
 
@@ -115,8 +115,11 @@ def test_relu_matches_torch_bitwise_on_edge_values(dtype):
     x = np.array(EDGE, dtype=dtype)
     assert_relu_matches_torch(A.relu, x)
     out = A.relu(x)
-    assert np.isnan(out[0]) and out[1] == np.inf and out[2] == 0
-    assert np.signbit(out[4]) and out[4] == 0  # -0.0 stays -0.0, as torch.relu
+    assert np.isnan(out[0])
+    assert out[1] == np.inf
+    assert out[2] == 0
+    assert out[4] == 0
+    assert np.signbit(out[4])  # -0.0 stays -0.0, as torch.relu
 
 
 @given(float_arrays())
@@ -143,7 +146,8 @@ def test_relu_keeps_shape_and_returns_an_array(shape):
     x = np.full(shape, -1.5, dtype=np.float32)
     out = A.relu(x)
     assert isinstance(out, np.ndarray)  # not a NumPy scalar, even for 0-d input
-    assert out.shape == shape and out.dtype == np.float32
+    assert out.shape == shape
+    assert out.dtype == np.float32
     assert not np.shares_memory(out, x)
 
 
@@ -246,7 +250,8 @@ def test_dtype_and_shape_are_kept(act, dtype, shape):
     dx = act.backward(np.ones_like(out), cache)
     for arr in (act.plain(x, **act.kwargs), out, dx):
         assert isinstance(arr, np.ndarray)
-        assert arr.dtype == dtype and arr.shape == shape
+        assert arr.dtype == dtype
+        assert arr.shape == shape
 
 
 @pytest.mark.parametrize("act", ACTS, ids=IDS)
@@ -414,5 +419,7 @@ def test_importing_relu_course_pulls_in_neither_torch_nor_scipy():
         "import sys, relu_course, relu_course.numpy_nn.activations;"
         "print(sorted(m for m in ('torch', 'scipy') if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
