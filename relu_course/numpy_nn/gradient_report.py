@@ -132,19 +132,17 @@ def _layers(rng: np.random.Generator) -> list[GradientCheck]:
 
     # A permutation keeps every value distinct: no ties inside a pooling window.
     x = rng.permutation(2 * 3 * 6 * 6).reshape(2, 3, 6, 6) / 10.0
-    out, cache = layers.maxpool2d_forward(x, kernel_size=2)
-    dout = rng.normal(size=out.shape)
-    dx = layers.maxpool2d_backward(dout, cache)
+    pooled, pool_cache = layers.maxpool2d_forward(x, kernel_size=2)
+    dout = rng.normal(size=pooled.shape)
+    dx = layers.maxpool2d_backward(dout, pool_cache)
     results.append(
         _compare("maxpool2d: dx", dx, lambda v: layers.maxpool2d_forward(v, 2)[0], x, dout)
     )
 
-    for nonlinearity in ("relu", "tanh"):
-        results += _rnn_step(rng, nonlinearity)
-    return results
+    return results + _rnn_step(rng, "relu") + _rnn_step(rng, "tanh")
 
 
-def _rnn_step(rng: np.random.Generator, nonlinearity: str) -> list[GradientCheck]:
+def _rnn_step(rng: np.random.Generator, nonlinearity: layers.Nonlinearity) -> list[GradientCheck]:
     while True:
         x, h = rng.normal(size=(3, 4)), rng.normal(size=(3, 5))
         wx, wh, b = rng.normal(size=(4, 5)), rng.normal(size=(5, 5)), rng.normal(size=5)
@@ -154,13 +152,12 @@ def _rnn_step(rng: np.random.Generator, nonlinearity: str) -> list[GradientCheck
 
     def step(i: int) -> Callable[[Array], Array]:
         def f(v: Array) -> Array:
-            probe = [*args[:i], v, *args[i + 1 :]]
-            out: Array = layers.rnn_step_forward(*probe, nonlinearity=nonlinearity)[0]  # type: ignore[arg-type]
-            return out
+            px, ph, pwx, pwh, pb = [v if k == i else a for k, a in enumerate(args)]
+            return layers.rnn_step_forward(px, ph, pwx, pwh, pb, nonlinearity)[0]
 
         return f
 
-    out, cache = layers.rnn_step_forward(x, h, wx, wh, b, nonlinearity=nonlinearity)  # type: ignore[arg-type]
+    out, cache = layers.rnn_step_forward(x, h, wx, wh, b, nonlinearity)
     dout = rng.normal(size=out.shape)
     grads = layers.rnn_step_backward(dout, cache)
     names = ["dx", "dh_prev", "dWx", "dWh", "db"]

@@ -1,1 +1,1 @@
-"""PyTorch implementations: functional forms, autograd Functions, modules and the article's models."""
+"""PyTorch implementations: functional forms, autograd Functions, modules, the article's models."""
