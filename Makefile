@@ -44,7 +44,8 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	@mkdir -p notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
 	rm -rf _build

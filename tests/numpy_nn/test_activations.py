@@ -409,17 +409,3 @@ def test_sigmoid_and_softplus_do_not_overflow():
         np.testing.assert_array_equal(A.sigmoid(x), [0.0, 0.0, 1.0, 1.0])
         np.testing.assert_allclose(A.softplus(x), [0.0, 0.0, 800.0, 1e4])
         A.elu(x)
-
-
-def test_importing_relu_course_pulls_in_neither_torch_nor_scipy():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, relu_course, relu_course.numpy_nn.activations;"
-        "print(sorted(m for m in ('torch', 'scipy') if m in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
