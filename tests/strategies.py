@@ -62,11 +62,3 @@ def non_contiguous(draw: st.DrawFn, arrays: st.SearchStrategy[np.ndarray]) -> np
         return base
     view = base[(slice(None, None, 2),) * base.ndim] if draw(st.booleans()) else base.T
     return view
-
-
-def away_from_kink(x: np.ndarray, margin: float = 1e-3) -> np.ndarray:
-    """Push entries within ``margin`` of 0 away: finite differences across a kink lie."""
-    x = x.copy()
-    near = np.abs(x) < margin
-    x[near] = np.where(x[near] < 0, -margin, margin) * 2
-    return x

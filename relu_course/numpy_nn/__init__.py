@@ -34,6 +34,7 @@ from relu_course.numpy_nn.activations import (
     tanh_forward,
 )
 from relu_course.numpy_nn.gradcheck import (
+    away_from_kink,
     numerical_gradient,
     numerical_gradient_array,
     rel_error,
@@ -60,6 +61,7 @@ __all__ = [
     "affine_forward",
     "affine_relu_backward",
     "affine_relu_forward",
+    "away_from_kink",
     "conv2d_backward",
     "conv2d_forward",
     "elu",

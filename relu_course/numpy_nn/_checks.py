@@ -32,6 +32,22 @@ def as_float_array(x: npt.ArrayLike, name: str, arg: str = "x") -> Array:
     return arr
 
 
+def as_real(value: float, name: str, arg: str) -> float:
+    """Return ``value`` as a Python float, or raise a ``TypeError`` naming the argument.
+
+    Args:
+        value: the candidate hyperparameter (a slope, a step size).
+        name: the function asking, for the error message.
+        arg: the argument's name, for the error message.
+
+    Returns:
+        ``float(value)``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: {arg} must be a real number, got {type(value).__name__}")
+    return float(value)
+
+
 def check_same_shape(a: Array, b: Array, name: str, what: str) -> None:
     """Raise a ``ValueError`` unless ``a`` and ``b`` have the same shape.
 

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from relu_course.numpy_nn._checks import (
     Array,
     as_float_array,
+    as_real,
     check_same_shape,
     widen,
 )
@@ -88,13 +89,6 @@ def _narrow(result: Array, dtype: np.dtype[Any]) -> Array:
     return np.asarray(result, dtype=dtype)
 
 
-def _real(value: float, name: str, arg: str) -> float:
-    """``value`` as a Python float, or a ``TypeError`` naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: {arg} must be a real number, got {type(value).__name__}")
-    return float(value)
-
-
 # --------------------------------------------------------------------------- ReLU
 
 
@@ -134,15 +128,15 @@ def relu(x: npt.ArrayLike, out: Array | None = None) -> Array:
             "convert it first, for example x.astype(np.float32)"
         )
     result = _output(arr, out, "relu")
-    zeros = None
-    if arr.dtype.kind == "f":
-        # np.maximum propagates NaN, but which zero it returns for -0.0 depends on the CPU's
-        # SIMD tie rule. Keep the input's own zeros (read before `result` may overwrite `arr`).
-        is_zero = arr == 0
-        zeros = (is_zero, arr[is_zero])
+    if arr.dtype.kind != "f":
+        np.maximum(arr, arr.dtype.type(0), out=result)
+        return result
+    # np.maximum propagates NaN, but which zero it returns for -0.0 depends on the CPU's SIMD
+    # tie rule. Put the input's own zeros back, read before `result` may overwrite `arr`.
+    is_zero = arr == 0
+    zeros = arr[is_zero]
     np.maximum(arr, arr.dtype.type(0), out=result)
-    if zeros is not None:
-        result[zeros[0]] = zeros[1]
+    result[is_zero] = zeros
     return result
 
 
@@ -205,7 +199,7 @@ def leaky_relu(x: npt.ArrayLike, negative_slope: float = 0.01, out: Array | None
         array([-0.2,  0. ,  3. ])
     """
     arr = as_float_array(x, "leaky_relu")
-    slope = _real(negative_slope, "leaky_relu", "negative_slope")
+    slope = as_real(negative_slope, "leaky_relu", "negative_slope")
     result = _output(arr, out, "leaky_relu")
     positive = arr > 0
     if arr.dtype == np.float16:
@@ -230,7 +224,7 @@ def leaky_relu_forward(
         ``(out, cache)`` with ``cache = (x, negative_slope)``.
     """
     arr = as_float_array(x, "leaky_relu_forward")
-    slope = _real(negative_slope, "leaky_relu_forward", "negative_slope")
+    slope = as_real(negative_slope, "leaky_relu_forward", "negative_slope")
     return leaky_relu(arr, slope), (arr, slope)
 
 
@@ -369,7 +363,7 @@ def elu(x: npt.ArrayLike, alpha: float = 1.0) -> Array:
         array([-0.6321,  0.    ,  2.    ])
     """
     arr = as_float_array(x, "elu")
-    a = _real(alpha, "elu", "alpha")
+    a = as_real(alpha, "elu", "alpha")
     xc = widen(arr)
     # expm1 only sees the non-positive part, so large inputs cannot overflow it.
     negative_part = a * np.expm1(np.minimum(xc, 0))
@@ -387,7 +381,7 @@ def elu_forward(x: npt.ArrayLike, alpha: float = 1.0) -> tuple[Array, tuple[Arra
         ``(out, cache)`` with ``cache = (x, alpha)``.
     """
     arr = as_float_array(x, "elu_forward")
-    a = _real(alpha, "elu_forward", "alpha")
+    a = as_real(alpha, "elu_forward", "alpha")
     return elu(arr, a), (arr, a)
 
 
@@ -631,8 +625,8 @@ def tanh_backward(dout: npt.ArrayLike, cache: Array) -> Array:
 
 
 def _softplus_params(beta: float, threshold: float, name: str) -> tuple[float, float]:
-    b = _real(beta, name, "beta")
-    t = _real(threshold, name, "threshold")
+    b = as_real(beta, name, "beta")
+    t = as_real(threshold, name, "threshold")
     if not b > 0:
         raise ValueError(f"{name}: beta must be positive, got {b}")
     return b, t

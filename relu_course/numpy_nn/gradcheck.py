@@ -18,15 +18,14 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from relu_course.numpy_nn._checks import Array, as_float_array
+from relu_course.numpy_nn._checks import Array, as_float_array, as_real
 
-__all__ = ["numerical_gradient", "numerical_gradient_array", "rel_error"]
+__all__ = ["away_from_kink", "numerical_gradient", "numerical_gradient_array", "rel_error"]
 
 
 def _step(h: float, name: str) -> float:
     """Return ``h`` as a positive Python float, or raise an error naming it."""
-    if isinstance(h, bool) or not isinstance(h, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: h must be a real number, got {type(h).__name__}")
+    h = as_real(h, name, "h")
     if not h > 0:
         raise ValueError(f"{name}: h must be positive, got {h}")
     return float(h)
@@ -192,3 +191,26 @@ def rel_error(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
     if x.size == 0:
         return 0.0
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+def away_from_kink(x: npt.ArrayLike, margin: float = 1e-3) -> Array:
+    """Return a copy of ``x`` with entries closer than ``margin`` to 0 pushed out to ``2 * margin``.
+
+    A finite difference taken across ReLU's kink mixes its two linear pieces and estimates
+    neither slope, so gradient checks of ReLU-like functions probe points kept clear of 0.
+    Each moved entry keeps its sign (``-0.0`` goes to ``-2 * margin``).
+
+    Args:
+        x: a float array.
+        margin: how close to 0 an entry may be. Default: ``1e-3`` (with ``h = 1e-5`` probes).
+
+    Returns:
+        A new array of ``x``'s shape and dtype.
+
+    Examples:
+        >>> away_from_kink(np.array([-1.0, -1e-6, 0.0, 5e-4, 2.0]))
+        array([-1.   , -0.002,  0.002,  0.002,  2.   ])
+    """
+    arr = as_float_array(x, "away_from_kink")
+    limit = as_real(margin, "away_from_kink", "margin")
+    return np.where(np.abs(arr) < limit, np.copysign(2 * limit, arr), arr).astype(arr.dtype)

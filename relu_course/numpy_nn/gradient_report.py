@@ -18,6 +18,7 @@ from relu_course.numpy_nn import activations as act
 from relu_course.numpy_nn import layers, losses
 from relu_course.numpy_nn._checks import Array
 from relu_course.numpy_nn.gradcheck import (
+    away_from_kink,
     numerical_gradient,
     numerical_gradient_array,
     rel_error,
@@ -39,12 +40,6 @@ class GradientCheck:
 
     name: str
     rel_error: float
-
-
-def _away_from_kink(x: Array) -> Array:
-    """``x`` with entries closer than the margin to 0 pushed out to twice the margin."""
-    near = np.abs(x) < _KINK_MARGIN
-    return np.where(near, np.copysign(2 * _KINK_MARGIN, x), x)
 
 
 def _compare(
@@ -81,7 +76,7 @@ def _activation(name: str, x: Array, dout: Array) -> GradientCheck:
 
 
 def _activations(rng: np.random.Generator) -> list[GradientCheck]:
-    x = _away_from_kink(rng.normal(size=(4, 5)))
+    x = away_from_kink(rng.normal(size=(4, 5)), _KINK_MARGIN)
     dout = rng.normal(size=x.shape)
     results = [_activation(name, x, dout) for name in _ACTIVATIONS]
 

@@ -14,10 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relu_course.numpy_nn import activations as A
-from relu_course.numpy_nn.gradcheck import numerical_gradient_array, rel_error
+from relu_course.numpy_nn.gradcheck import away_from_kink, numerical_gradient_array, rel_error
 from tests.strategies import (
     FLOAT_DTYPES,
-    away_from_kink,
     finite_float64_arrays,
     float_arrays,
     non_contiguous,

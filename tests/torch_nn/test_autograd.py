@@ -20,9 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from relu_course.numpy_nn.gradcheck import away_from_kink
 from relu_course.torch_nn import autograd as AG
 from relu_course.torch_nn.autograd import LeakyReLUFunction, ReLUFunction
-from tests.strategies import away_from_kink, float_arrays, non_contiguous
+from tests.strategies import float_arrays, non_contiguous
 from tests.torch_nn.bits import FLOAT_DTYPES, assert_same_bits, same_bits
 
 INT_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
