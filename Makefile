@@ -8,12 +8,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: all book test lab lint typecheck pytest venv clean help
+.PHONY: all book execute test lab lint typecheck pytest venv system clean help
 
 help:
 	@echo "make book   build the HTML book into _build/html (sets up .venv first)"
 	@echo "make test   lint, type-check and run every test (sets up .venv first)"
 	@echo "make lab    open JupyterLab on notebooks/ with the course's kernel"
+	@echo "make execute  re-run the chapter notebooks in place (their outputs are committed)"
 	@echo "make clean  remove _build (keeps .venv)"
 
 venv: $(STAMP)
@@ -27,9 +28,35 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name relu-course --display-name "ReLU course" >/dev/null
 	@touch $@
 
-book: $(STAMP)
+# The logo, favicon and the intro's figure are drawn by the course's own plotting code.
+ASSETS := book/_static/logo.png book/_static/favicon.png book/_static/relu.png
+CHAPTERS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+
+$(ASSETS) &: relu_course/plotting.py | $(STAMP)
+	$(BIN)/python -c "from relu_course.plotting import draw_book_assets; draw_book_assets('book/_static')"
+
+book: $(STAMP) $(ASSETS)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "Open _build/html/index.html"
+
+# Timestamps per cell would change on every run; the outputs alone are what nbval compares.
+execute: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.kernel_name=relu-course --ExecutePreprocessor.timeout=300 \
+	  --ExecutePreprocessor.record_timing=False $(CHAPTERS)
+
+# The browser tests need Chromium, the grader's sandbox bubblewrap. Installed when missing and
+# this is a Debian-like machine where we are root; otherwise the message says what to install.
+SYSTEM_PACKAGES := chromium bwrap:bubblewrap
+system:
+	@missing=(); for p in $(SYSTEM_PACKAGES); do \
+	  command -v $${p%%:*} >/dev/null || missing+=($${p##*:}); done; \
+	if (($${#missing[@]})); then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing $${missing[*]} (needed by the tests)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${missing[@]}"; \
+	  else echo "The tests need: $${missing[*]}. Install them (for example apt-get install $${missing[*]})."; exit 1; fi; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -38,7 +65,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(ASSETS) system
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest

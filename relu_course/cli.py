@@ -67,12 +67,36 @@ def _gradcheck(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _release(args: argparse.Namespace) -> int:
+    """Write the student exercise notebooks, or check that the committed ones are current."""
+    from pathlib import Path
+
+    from relu_course.grading.release import check_released, release
+
+    source, out = Path(args.source), Path(args.out)
+    if args.check:
+        problems = check_released(source, out)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print(
+                f"{len(problems)} problem(s): the student notebooks are not releasable",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"student notebooks in {out} are current and hold no solution")
+        return 0
+    for path in release(source, out):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``relu-course``, one sub-command per verb."""
     parser = argparse.ArgumentParser(
         prog="relu-course",
-        description="Tools of the ReLU course: check the library, and (in later releases) "
-        "release, check, submit and grade exercises, and benchmark.",
+        description="Tools of the ReLU course: check the library, release exercise notebooks, "
+        "and (in later releases) check, submit and grade exercises, and benchmark.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -104,6 +128,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=0, help="seed of the random inputs (default: 0)"
     )
     gradcheck.set_defaults(run=_gradcheck)
+
+    release = verbs.add_parser(
+        "release",
+        help="write the student exercise notebooks from the instructor's sources",
+        description="Write the student version of each exercise source notebook: every region "
+        "between '### BEGIN SOLUTION' and '### END SOLUTION' becomes "
+        "'raise NotImplementedError()' (a prompt in markdown), and outputs are dropped. "
+        "With --check, write nothing and exit 1 if a student version is missing, stale or "
+        "contains a line of a solution.",
+    )
+    release.add_argument(
+        "--source",
+        default="notebooks/exercises/source",
+        help="folder of source notebooks (default: notebooks/exercises/source)",
+    )
+    release.add_argument(
+        "--out",
+        default="notebooks/exercises",
+        help="folder of student notebooks (default: notebooks/exercises)",
+    )
+    release.add_argument(
+        "--check", action="store_true", help="check the committed student notebooks instead"
+    )
+    release.set_defaults(run=_release)
     return parser
 
 

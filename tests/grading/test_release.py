@@ -1,0 +1,125 @@
+"""release: student versions from sources, and --check catching stale or leaking ones."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from relu_course.cli import main
+from relu_course.grading.release import (
+    check_released,
+    release,
+    solution_lines,
+    strip_solutions,
+    student_version,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "notebooks" / "exercises" / "source"
+STUDENT = ROOT / "notebooks" / "exercises"
+
+
+def test_regions_become_stubs_at_their_indentation():
+    source = (
+        "def f(x):\n    ### BEGIN SOLUTION\n    y = x + 1\n    return y\n    ### END SOLUTION\n"
+    )
+    assert strip_solutions(source) == "def f(x):\n    raise NotImplementedError()"
+    assert strip_solutions(
+        "### BEGIN SOLUTION\nThe answer is 4.\n### END SOLUTION", code=False
+    ) == ("YOUR ANSWER HERE")
+    two = (
+        "a = 1\n### BEGIN SOLUTION\nb = 2\n### END SOLUTION\n"
+        "c = 3\n### BEGIN SOLUTION\nd\n### END SOLUTION"
+    )
+    assert (
+        strip_solutions(two)
+        == "a = 1\nraise NotImplementedError()\nc = 3\nraise NotImplementedError()"
+    )
+    assert solution_lines(two) == ["b = 2", "d"]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("### BEGIN SOLUTION\nx = 1", "never ended"),
+        ("x = 1\n### END SOLUTION", "without"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
+    ],
+)
+def test_unbalanced_markers_are_errors_with_the_line(source, message):
+    with pytest.raises(ValueError, match=message):
+        strip_solutions(source, where="cell 3")
+
+
+def test_student_version_drops_outputs_and_keeps_metadata():
+    nb = nbformat.read(SOURCE / "02_relu_definition.ipynb", as_version=4)
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="secret output")]
+    nb.cells[2].execution_count = 7
+    student = student_version(nb)
+    assert nb.cells[2].outputs  # the source is not changed
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == []
+            assert cell.execution_count is None
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in student.cells]
+    assert ids == [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+
+
+def test_committed_student_versions_are_current():
+    assert check_released(SOURCE, STUDENT) == []
+
+
+def test_every_solution_line_is_gone_from_the_student_versions():
+    for path in sorted(SOURCE.glob("*.ipynb")):
+        text = (STUDENT / path.name).read_text()
+        assert "### BEGIN SOLUTION" not in text
+        for cell in nbformat.read(path, as_version=4).cells:
+            for line in solution_lines(cell.source):
+                if len(line) > 12:
+                    assert line not in text, line
+
+
+@pytest.fixture
+def copies(tmp_path: Path) -> tuple[Path, Path]:
+    source, out = tmp_path / "source", tmp_path / "out"
+    shutil.copytree(SOURCE, source)
+    out.mkdir()
+    release(source, out)
+    return source, out
+
+
+def test_check_finds_a_stale_student_version(copies):
+    source, out = copies
+    nb = nbformat.read(source / "01_deep_learning.ipynb", as_version=4)
+    nb.cells[0].source += "\n\nA new paragraph."
+    nbformat.write(nb, source / "01_deep_learning.ipynb")
+    problems = [str(p) for p in check_released(source, out)]
+    assert len(problems) == 1
+    assert "01_deep_learning.ipynb: stale" in problems[0]
+
+
+def test_check_finds_a_leaked_solution_and_a_missing_notebook(copies):
+    source, out = copies
+    nb = nbformat.read(out / "02_relu_definition.ipynb", as_version=4)
+    answer = next(
+        c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu_grad"
+    )
+    answer.source = "def relu_grad(x):\n    return (x > 0).astype(x.dtype)"
+    nbformat.write(nb, out / "02_relu_definition.ipynb")
+    (out / "01_deep_learning.ipynb").unlink()
+    problems = [str(p) for p in check_released(source, out)]
+    assert any("01_deep_learning.ipynb: missing" in p for p in problems)
+    assert any("contains solution line 'return (x > 0).astype(x.dtype)'" in p for p in problems)
+
+
+def test_cli_release_and_check(copies, capsys):
+    source, out = copies
+    assert main(["release", "--source", str(source), "--out", str(out), "--check"]) == 0
+    (out / "02_relu_definition.ipynb").write_text("{}")
+    assert main(["release", "--source", str(source), "--out", str(out), "--check"]) == 1
+    assert "stale" in capsys.readouterr().err
+    assert main(["release", "--source", str(source), "--out", str(out)]) == 0
+    assert main(["release", "--source", str(source), "--out", str(out), "--check"]) == 0
