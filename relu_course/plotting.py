@@ -170,6 +170,7 @@ def draw_book_assets(folder: Path | str) -> list[Path]:
         The paths written.
     """
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     with book_style():
         axes = plot_function_and_derivative(
             lambda x: np.maximum(x, 0.0), lambda x: (x > 0).astype(np.float64), name="ReLU"

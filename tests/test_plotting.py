@@ -184,7 +184,8 @@ def test_plot_subgradients_without_counterexample_uses_given_axes():
 def test_book_assets_are_drawn(tmp_path):
     from relu_course.plotting import draw_book_assets
 
-    paths = draw_book_assets(tmp_path)
+    paths = draw_book_assets(tmp_path / "_static")  # the folder is created
+    tmp_path = tmp_path / "_static"
     assert [p.name for p in paths] == ["logo.png", "favicon.png", "relu.png"]
     favicon = plt.imread(tmp_path / "favicon.png")
     assert favicon.shape[:2] == (32, 32)
