@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: all book execute test lab lint typecheck pytest venv system clean help
+.PHONY: all book execute test lab lint typecheck pytest venv system bench-grading clean help
 
 help:
 	@echo "make book   build the HTML book into _build/html (sets up .venv first)"
@@ -73,6 +73,10 @@ test: lint typecheck pytest
 lab: $(STAMP)
 	@mkdir -p notebooks
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Grading throughput against nbgrader (installs nbgrader into benchmarks/.venv-nbgrader).
+bench-grading: $(STAMP) system
+	$(BIN)/python benchmarks/grading_vs_nbgrader.py --json benchmarks/results/grading_vs_nbgrader.json
 
 clean:
 	rm -rf _build

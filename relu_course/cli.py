@@ -12,6 +12,7 @@ import os
 import platform
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from relu_course import __version__
 
@@ -91,12 +92,112 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    """Run a notebook's public checks out of process, as the grader would."""
+    from pathlib import Path
+
+    from relu_course.grading.check import FINAL_SCORE_NOTE
+    from relu_course.grading.grade import check_notebook
+    from relu_course.grading.submit import NotebookError
+
+    try:
+        ex, results = check_notebook(Path(args.notebook))
+    except (NotebookError, OSError) as error:
+        print(f"relu-course check: {error}", file=sys.stderr)
+        return 2
+    width = max(len(r.question) for r in results)
+    for r in results:
+        print(f"{r.question:<{width}}  {r.status:<12}  {r.message}")
+    passed = sum(r.status == "passed" for r in results)
+    print(f"{ex.id}: {passed} of {len(results)} questions pass their public checks.")
+    print(FINAL_SCORE_NOTE)
+    return 0 if passed == len(results) else 1
+
+
+def _submit(args: argparse.Namespace) -> int:
+    """Check a notebook and copy it into an inbox with a manifest."""
+    from pathlib import Path
+
+    from relu_course.grading.submit import NotebookError, submit
+
+    try:
+        manifest = submit(Path(args.notebook), args.student, Path(args.inbox))
+    except (NotebookError, ValueError, OSError) as error:
+        print(f"relu-course submit: {error}", file=sys.stderr)
+        return 2
+    print(f"submitted: {manifest.with_suffix('.ipynb')}")
+    print(f"manifest:  {manifest}")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    """Grade every new submission of an inbox into the gradebook."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from relu_course.grading.grade import grade_inbox
+
+    inbox, secret_file = Path(args.inbox), Path(args.secret)
+    if not inbox.is_dir():
+        print(f"relu-course grade: no inbox folder {inbox}", file=sys.stderr)
+        return 2
+    try:
+        secret = secret_file.read_bytes()
+    except OSError as error:
+        print(f"relu-course grade: cannot read the secret {secret_file}: {error.strerror}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+
+    def bar(items: Any, total: int) -> Any:
+        return tqdm(items, total=total, unit="submission", desc="grading", file=sys.stderr)
+
+    try:
+        summary = grade_inbox(inbox, Path(args.gradebook), secret, jobs=args.jobs, progress=bar)
+    except ValueError as error:
+        print(f"relu-course grade: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"graded {summary.graded} submission(s), {summary.skipped} already in the gradebook; "
+        f"sandbox: {'bubblewrap' if summary.sandbox else 'NONE (limits only)'}"
+    )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Write the gradebook as CSV."""
+    from pathlib import Path
+
+    from relu_course.grading.gradebook import Gradebook
+
+    if not Path(args.gradebook).is_file():
+        print(f"relu-course export: no gradebook {args.gradebook}", file=sys.stderr)
+        return 2
+    rows = Gradebook(Path(args.gradebook)).export_csv(Path(args.csv))
+    print(f"wrote {rows} row(s) to {args.csv}")
+    return 0
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    """Write one feedback page per graded submission."""
+    from pathlib import Path
+
+    from relu_course.grading.feedback import write_feedback
+
+    if not Path(args.gradebook).is_file():
+        print(f"relu-course feedback: no gradebook {args.gradebook}", file=sys.stderr)
+        return 2
+    pages = write_feedback(Path(args.gradebook), Path(args.out))
+    print(f"wrote {len(pages)} feedback page(s) under {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``relu-course``, one sub-command per verb."""
     parser = argparse.ArgumentParser(
         prog="relu-course",
-        description="Tools of the ReLU course: check the library, release exercise notebooks, "
-        "and (in later releases) check, submit and grade exercises, and benchmark.",
+        description="Tools of the ReLU course: check the library; release, check, submit and "
+        "grade exercise notebooks, export grades and write feedback.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -152,6 +253,70 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="check the committed student notebooks instead"
     )
     release.set_defaults(run=_release)
+
+    check = verbs.add_parser(
+        "check",
+        help="run an exercise notebook's public checks, outside the notebook",
+        description="Run every answer of an exercise notebook on its question's public "
+        "cases, in a separate sandboxed process as the grader does, and say what is wrong. "
+        "These are public checks; the final score comes from hidden checks. Exits 1 if a "
+        "question fails, 2 if the file is not an exercise notebook.",
+    )
+    check.add_argument("notebook", help="the exercise notebook (.ipynb)")
+    check.set_defaults(run=_check)
+
+    submit = verbs.add_parser(
+        "submit",
+        help="check an exercise notebook and copy it into an inbox",
+        description="Check that NOTEBOOK is a readable exercise notebook, then copy it into "
+        "INBOX/STUDENT/EXERCISE/ with a manifest (student, exercise, time, sha256). Nothing "
+        "in the inbox is overwritten; each submission is graded.",
+    )
+    submit.add_argument("notebook", help="the saved exercise notebook (.ipynb)")
+    submit.add_argument("--student", required=True, help="your student id")
+    submit.add_argument("--inbox", required=True, help="the folder your instructor gave you")
+    submit.set_defaults(run=_submit)
+
+    grade = verbs.add_parser(
+        "grade",
+        help="grade every new submission of an inbox into a gradebook",
+        description="Grade each submission of INBOX not yet in the gradebook. Each runs in a "
+        "bubblewrap sandbox (no network, read-only system, no access to the secret, the "
+        "gradebook or other submissions) under CPU, memory, process, file-size and time "
+        "limits, and returns only values; the grader compares them with the reference on "
+        "public cases and on hidden cases derived from the secret. Without bubblewrap it "
+        "warns and runs with the limits only. Re-running changes nothing already graded.",
+    )
+    grade.add_argument("inbox", help="the folder submissions were copied into")
+    grade.add_argument("--gradebook", required=True, help="SQLite gradebook (created if missing)")
+    grade.add_argument(
+        "--secret", required=True, help="file holding the secret the hidden cases derive from"
+    )
+    grade.add_argument(
+        "--jobs", type=int, default=1, help="submissions graded in parallel (default: 1)"
+    )
+    grade.set_defaults(run=_grade)
+
+    export = verbs.add_parser(
+        "export",
+        help="write the gradebook as CSV",
+        description="Write one row per student, exercise and question, for each student's "
+        "latest submission of each exercise: "
+        "student,exercise,question,score,max_score,status,message.",
+    )
+    export.add_argument("--gradebook", required=True, help="the SQLite gradebook")
+    export.add_argument("--csv", required=True, help="the CSV file to write")
+    export.set_defaults(run=_export)
+
+    feedback = verbs.add_parser(
+        "feedback",
+        help="write one HTML feedback page per graded submission",
+        description="Write OUT/STUDENT/EXERCISE_TIME.html for each graded submission: the "
+        "score of each question and what went wrong, in words, without hidden inputs.",
+    )
+    feedback.add_argument("--gradebook", required=True, help="the SQLite gradebook")
+    feedback.add_argument("--out", required=True, help="folder for the pages")
+    feedback.set_defaults(run=_feedback)
     return parser
 
 

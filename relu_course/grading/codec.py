@@ -1,0 +1,139 @@
+"""Values across the sandbox boundary: JSON for structure, ``.npz`` for arrays, never pickle.
+
+The grader sends the cases to the sandbox, and the sandbox sends back the answers' values, in
+this format. Decoding is written for untrusted input: arrays load with ``allow_pickle=False``,
+the JSON is checked node by node, and anything unexpected raises :class:`CodecError` with a
+message that says what was found.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CodecError", "Unsupported", "decode", "encode", "read", "write"]
+
+#: Largest JSON document or array file the grader will read back from a sandbox.
+MAX_BYTES = 256 * 1024 * 1024
+
+
+class CodecError(ValueError):
+    """A value could not be decoded; the message says why."""
+
+
+class Unsupported:
+    """Stands for a value of a type the format cannot carry (the answer is then wrong).
+
+    Attributes:
+        type_name: the type of the original value, for the message.
+    """
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<a value of type {self.type_name}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unsupported) and other.type_name == self.type_name
+
+    def __hash__(self) -> int:
+        return hash(self.type_name)
+
+
+def _float(x: float) -> Any:
+    return x if math.isfinite(x) else {"float": repr(x)}
+
+
+def encode(value: Any, arrays: dict[str, np.ndarray[Any, Any]]) -> Any:
+    """Encode ``value`` as JSON-able data, putting arrays into ``arrays``.
+
+    Args:
+        value: arrays (not of object dtype), NumPy scalars, bools, ints, floats, strings,
+            None, and lists and tuples of these; anything else becomes :class:`Unsupported`.
+        arrays: receives each array under a new key.
+
+    Returns:
+        The JSON-able description of ``value``.
+    """
+    if isinstance(value, np.ndarray | np.generic) and not isinstance(value, np.bool_):
+        array = np.array(value, copy=True, subok=False)
+        if array.dtype.hasobject or array.dtype.kind not in "biufc":
+            return {"unsupported": f"array of dtype {array.dtype}"}
+        key = f"a{len(arrays)}"
+        arrays[key] = array
+        return {"scalar" if isinstance(value, np.generic) else "array": key}
+    if isinstance(value, bool | np.bool_):
+        return {"bool": bool(value)}
+    if type(value) is int:
+        return value
+    if type(value) is float:
+        return _float(value)
+    if value is None or type(value) is str:
+        return value
+    if type(value) in (list, tuple):
+        kind = "list" if type(value) is list else "tuple"
+        return {kind: [encode(item, arrays) for item in value]}
+    return {"unsupported": f"{type(value).__module__}.{type(value).__qualname__}"}
+
+
+def decode(data: Any, arrays: dict[str, np.ndarray[Any, Any]]) -> Any:
+    """Rebuild a value from :func:`encode`'s description and arrays.
+
+    Raises:
+        CodecError: the description is malformed or names a missing array.
+    """
+    if data is None or type(data) in (int, str):
+        return data
+    if type(data) is float:
+        return data
+    if type(data) is not dict or len(data) != 1:
+        raise CodecError(f"malformed value description: {str(data)[:80]}")
+    ((kind, body),) = data.items()
+    if kind in ("array", "scalar"):
+        if body not in arrays:
+            raise CodecError(f"missing array {str(body)[:40]}")
+        array = arrays[body]
+        return array[()] if kind == "scalar" else array
+    if kind == "bool" and type(body) is bool:
+        return body
+    if kind == "float" and body in ("nan", "inf", "-inf"):
+        return float(body)
+    if kind in ("list", "tuple") and type(body) is list:
+        items = [decode(item, arrays) for item in body]
+        return items if kind == "list" else tuple(items)
+    if kind == "unsupported" and type(body) is str:
+        return Unsupported(body[:200])
+    raise CodecError(f"malformed value description: {str(data)[:80]}")
+
+
+def write(path: Path, data: Any, arrays: dict[str, np.ndarray[Any, Any]]) -> None:
+    """Write ``data`` to ``path`` (JSON) and ``arrays`` beside it (``.npz``)."""
+    np.savez(path.with_suffix(".npz"), allow_pickle=False, **arrays)
+    path.write_text(json.dumps(data, allow_nan=False))
+
+
+def read(path: Path) -> tuple[Any, dict[str, np.ndarray[Any, Any]]]:
+    """Read what :func:`write` wrote, refusing oversized files and pickled arrays.
+
+    Raises:
+        CodecError: a file is missing, too large or malformed.
+    """
+    npz = path.with_suffix(".npz")
+    for file in (path, npz):
+        if not file.is_file():
+            raise CodecError(f"{file.name} is missing")
+        if file.stat().st_size > MAX_BYTES:
+            raise CodecError(f"{file.name} is larger than {MAX_BYTES // 2**20} MB")
+    try:
+        data = json.loads(path.read_text())
+        with np.load(npz, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (ValueError, OSError, zipfile.BadZipFile) as error:
+        raise CodecError(f"unreadable answers: {error}") from error
+    return data, arrays

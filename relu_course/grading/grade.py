@@ -1,0 +1,476 @@
+"""``relu-course grade``: grade every submission of an inbox into a gradebook.
+
+For each submission the grader (this process) prepares a job: a copy of the notebook and the
+inputs of every case, public and hidden. The hidden cases are drawn from a generator seeded by
+an HMAC of the instructor's secret, so they exist only here, while grading. The worker runs
+the job in the sandbox and returns values; the grader computes the expected values with the
+reference implementation, compares, and records. A crash or a timeout in a cell or a question
+costs that cell or question: the worker is started again without it, and the rest is graded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from relu_course.grading import codec
+from relu_course.grading.check import describe_case
+from relu_course.grading.gradebook import Gradebook, QuestionResult, SubmissionRecord
+from relu_course.grading.judge import compare
+from relu_course.grading.questions import Case, Exercise, Question, exercises
+from relu_course.grading.sandbox import Limits, WorkerRun, bwrap, run_worker
+from relu_course.grading.submit import (
+    Manifest,
+    NotebookError,
+    answer_cells,
+    load_notebook,
+    notebook_exercise,
+)
+
+__all__ = [
+    "GradingSummary",
+    "Submission",
+    "check_notebook",
+    "find_submissions",
+    "grade_inbox",
+    "hidden_rng",
+]
+
+NO_SANDBOX_WARNING = (
+    "WARNING: bwrap (bubblewrap) is not installed: submissions run WITHOUT the sandbox, with "
+    "resource limits only. Submitted code can read and write every file this user can, and "
+    "use the network. Install bubblewrap (apt-get install bubblewrap) before grading for real."
+)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One submission found in the inbox: its manifest and its files."""
+
+    manifest: Manifest
+    manifest_path: Path
+    notebook_path: Path
+
+    @property
+    def id(self) -> str:
+        """The gradebook key: the student, the exercise and the file's checksum."""
+        key = f"{self.manifest.student}\0{self.manifest.exercise}\0{self.manifest.sha256}"
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass
+class GradingSummary:
+    """What one ``grade`` run did."""
+
+    graded: int = 0
+    skipped: int = 0
+    sandbox: bool = True
+    problems: list[str] = field(default_factory=list)
+
+
+def hidden_rng(secret: bytes, exercise_id: str, question_id: str) -> np.random.Generator:
+    """The generator of a question's hidden cases, seeded from the secret (and nothing else)."""
+    digest = hmac.new(secret, f"{exercise_id}/{question_id}".encode(), hashlib.sha256).digest()
+    return np.random.default_rng(int.from_bytes(digest, "big"))
+
+
+def find_submissions(inbox: Path) -> tuple[list[Submission], list[str]]:
+    """Every submission of ``inbox`` (by manifest), and a problem line for each bad manifest."""
+    found, problems = [], []
+    for path in sorted(inbox.rglob("*.json")):
+        if path.name.startswith("."):
+            continue
+        try:
+            raw = json.loads(path.read_bytes()[:65536])
+            manifest = Manifest(**{k: raw[k] for k in Manifest.__dataclass_fields__ if k in raw})
+            if not all(isinstance(v, str) for v in asdict(manifest).values()):
+                raise TypeError("fields must be strings")
+            if Path(manifest.notebook).name != manifest.notebook or manifest.notebook in (
+                "",
+                "..",
+                ".",
+            ):
+                raise ValueError(f"notebook {manifest.notebook!r} is not a file name")
+        except (ValueError, TypeError, KeyError, OSError) as error:
+            problems.append(f"{path}: not a submission manifest ({error}); skipped")
+            continue
+        found.append(Submission(manifest, path, path.parent / manifest.notebook))
+    return found, problems
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The cases of one exercise and their expected answers, shared by all its submissions."""
+
+    exercise: Exercise
+    cases: dict[str, list[Case]]
+    public: dict[str, int]  # how many of the first cases are public
+    expected: dict[str, list[Any]]
+
+
+def _plan(ex: Exercise, secret: bytes | None) -> _Plan:
+    """The cases of every question: public ones, then hidden ones when there is a secret."""
+    cases, public, expected = {}, {}, {}
+    for q in ex.questions:
+        hidden = []
+        if secret is not None and q.kind == "function":
+            hidden = q.hidden_cases(hidden_rng(secret, ex.id, q.id))
+        cases[q.id] = [*q.public_cases, *hidden]
+        public[q.id] = len(q.public_cases)
+        expected[q.id] = [q.reference(*case) for case in cases[q.id]]
+    return _Plan(ex, cases, public, expected)
+
+
+def _result(q: Question, status: str, message: str) -> QuestionResult:
+    return QuestionResult(
+        q.id, float(q.points if status == "passed" else 0), float(q.points), status, message
+    )
+
+
+def _judge(
+    q: Question, plan: _Plan, answers: list[Any], arrays: dict[str, Any], note: str
+) -> QuestionResult:
+    """Compare the worker's answers for one question with the expected ones."""
+    expected = plan.expected[q.id]
+    if (
+        len(answers) == 1
+        and isinstance(answers[0], dict)
+        and answers[0].keys() <= {"missing", "not_callable"}
+    ):
+        if "missing" in answers[0]:
+            kind = "function" if q.kind == "function" else "variable"
+            status = "missing"
+            if "NotImplementedError" in note:
+                status = "not_answered"
+            elif "did not finish" in note or "time limit" in note:
+                status = "timeout"
+            elif "stopped the run" in note:
+                status = "crashed"
+            return _result(q, status, f"no {kind} named {q.id} was defined{note}")
+        return _result(q, "invalid", f"{q.id} must be a function, got {answers[0]['not_callable']}")
+    if len(answers) != len(expected):
+        return _result(q, "invalid", "the sandbox returned a malformed answer")
+    failures: list[tuple[str, str]] = []
+    for i, (answer, want) in enumerate(zip(answers, expected, strict=True)):
+        public = i < plan.public[q.id]
+        what = describe_case(q, plan.cases[q.id][i]) if public else f"{q.id} on a hidden case"
+        if not isinstance(answer, dict) or len(answer) != 1:
+            return _result(q, "invalid", "the sandbox returned a malformed answer")
+        ((kind, body),) = answer.items()
+        if kind == "not_implemented":
+            return _result(
+                q, "not_answered", f"{q.id} is not answered (it raises NotImplementedError){note}"
+            )
+        if kind == "error":
+            status = "timeout" if body == "timeout" else "error"
+            text = "took too long" if body == "timeout" else f"raised {str(body)[:300]}"
+            failures.append((status, f"{what} {text}"))
+            continue
+        try:
+            got = codec.decode(body, arrays)
+        except codec.CodecError as error:
+            return _result(q, "invalid", f"the sandbox returned a malformed answer ({error})")
+        if isinstance(got, codec.Unsupported):
+            failures.append(("failed", f"{what}: returned {got.type_name}, not an array or number"))
+            continue
+        verdict = compare(want, got, what=what, rtol=q.rtol, atol=q.atol, exact_dtype=q.exact_dtype)
+        if not verdict.ok:
+            failures.append(("failed", verdict.reason))
+    if not failures:
+        cases = f"all {len(expected)} cases" if len(expected) > 1 else "its case"
+        return _result(q, "passed", f"correct on {cases}{note}")
+    status, first = failures[0]
+    return _result(
+        q, status, f"wrong on {len(failures)} of {len(expected)} cases; first: {first}{note}"
+    )
+
+
+def _interrupted(out: Path) -> tuple[str, Any] | None:
+    """What the worker had started and not finished when it stopped: a cell or a question."""
+    open_cell, open_question = None, None
+    log = out / "progress.jsonl"
+    if not log.is_file():
+        return None
+    for line in log.read_text(errors="replace").splitlines()[-100000:]:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(event, dict):
+            continue
+        if "cell" in event:
+            open_cell = event["cell"] if event.get("state") == "start" else None
+        if "question" in event:
+            open_question = event["question"] if event.get("state") == "start" else None
+    if open_question is not None:
+        return "question", open_question
+    if open_cell is not None:
+        return "cell", open_cell
+    return None
+
+
+def _finished(out: Path) -> bool:
+    """Whether the worker got to its end (an exit status of 0 alone could be ``os._exit(0)``)."""
+    log = out / "progress.jsonl"
+    lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
+    return bool(lines) and '"done": true' in lines[-1]
+
+
+def _why(run: WorkerRun, limits: Limits) -> str:
+    if run.timed_out:
+        return f"timeout: stopped after the {limits.wall_seconds:g} s time limit"
+    signals = {
+        -9: "was killed (out of memory or CPU time)",
+        -24: f"used more than {limits.cpu_seconds} s of CPU time",
+        -25: f"wrote more than {limits.file_mb} MB",
+        -11: "crashed (segmentation fault)",
+        -6: "aborted",
+    }
+    if run.returncode in signals:
+        return signals[run.returncode]
+    if run.returncode < 0:
+        return f"was killed by signal {-run.returncode}"
+    return f"ended the process (exit status {run.returncode})"
+
+
+def _grade_notebook(
+    nb: dict[str, Any], source: Path, plan: _Plan, limits: Limits, sandbox: bool
+) -> list[QuestionResult]:
+    ex = plan.exercise
+    cells = answer_cells(nb)
+    notes = {}
+    for q in ex.questions:
+        found = cells.get(q.id, [])
+        if len(found) > 1:
+            notes[q.id] = (
+                f" (its answer cell appears {len(found)} times; the last definition was graded)"
+            )
+        elif not found:
+            notes[q.id] = f" (its answer cell {q.id!r} was deleted)"
+        else:
+            notes[q.id] = ""
+    code_cells = [
+        i
+        for i, cell in enumerate(nb["cells"])
+        if cell.get("cell_type") == "code"
+        and not str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")).startswith(
+            "check_"
+        )
+    ]
+    results: dict[str, QuestionResult] = {}
+    skip_cells: dict[int, str] = {}
+    with tempfile.TemporaryDirectory(prefix="relu-grade-") as tmp:
+        job_dir = Path(tmp)
+        shutil.copyfile(source, job_dir / "submission.ipynb")
+        arrays: dict[str, np.ndarray[Any, Any]] = {}
+        data = {
+            qid: [codec.encode(list(case), arrays)["list"] for case in cases]
+            for qid, cases in plan.cases.items()
+        }
+        codec.write(
+            job_dir / "cases.json",
+            {qid: [{"list": c} for c in v] for qid, v in data.items()},
+            arrays,
+        )
+        for _ in range(len(code_cells) + len(ex.questions) + 1):
+            pending = [q for q in ex.questions if q.id not in results]
+            if not pending:
+                break
+            out = job_dir / "out"
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir()
+            job = {
+                "cells": code_cells,
+                "skip_cells": sorted(skip_cells),
+                "questions": [{"id": q.id, "kind": q.kind} for q in ex.questions],
+                "skip_questions": sorted(results),
+                "cell_timeout": limits.cell_seconds,
+                "case_timeout": limits.case_seconds,
+                "limits": asdict(limits),
+                "drop_to_nobody": sandbox,
+            }
+            (job_dir / "job.json").write_text(json.dumps(job))
+            run = run_worker(job_dir, limits, sandbox=sandbox)
+            for q in pending:
+                if (out / f"{q.id}.json").is_file():
+                    try:
+                        payload, answer_arrays = codec.read(out / f"{q.id}.json")
+                        answers = payload["answers"]
+                    except (codec.CodecError, TypeError, KeyError):
+                        results[q.id] = _result(
+                            q, "invalid", "the sandbox returned a malformed answer"
+                        )
+                        continue
+                    note = notes[q.id]
+                    owner = cells.get(q.id, [])
+                    if owner and owner[-1] in skip_cells:
+                        note += f" (its answer cell stopped the run: {skip_cells[owner[-1]]})"
+                    elif owner and str(owner[-1]) in payload.get("cell_errors", {}):
+                        error = str(payload["cell_errors"][str(owner[-1])])
+                        if error == "timeout":
+                            error = f"did not finish within {limits.cell_seconds:g} s"
+                        else:
+                            error = f"raised {error}"
+                        note += f" (its answer cell {error})"
+                    results[q.id] = _judge(q, plan, answers, answer_arrays, note)
+            if run.returncode == 0 and not run.timed_out and _finished(out):
+                break
+            where = _interrupted(out)
+            why = _why(run, limits)
+            if (
+                where
+                and where[0] == "question"
+                and where[1] in {q.id for q in pending}
+                and where[1] not in results
+            ):
+                q = ex.question(where[1])
+                status = "timeout" if run.timed_out else "crashed"
+                results[q.id] = _result(q, status, f"{q.id}: the answer {why}{notes[q.id]}")
+            elif (
+                where
+                and where[0] == "cell"
+                and where[1] in code_cells
+                and where[1] not in skip_cells
+            ):
+                skip_cells[where[1]] = f"cell {where[1] + 1} {why}"
+            else:
+                for q in pending:
+                    results.setdefault(q.id, _result(q, "crashed", f"the notebook's code {why}"))
+                break
+    return [
+        results.get(q.id) or _result(q, "crashed", "not graded: too many crashes")
+        for q in ex.questions
+    ]
+
+
+def _invalid(
+    ex: Exercise | None, questions: Iterable[Question], message: str
+) -> list[QuestionResult]:
+    return [QuestionResult(q.id, 0.0, float(q.points), "invalid", message) for q in questions]
+
+
+def _grade_one(
+    sub: Submission, plans: dict[str, _Plan], limits: Limits, sandbox: bool
+) -> SubmissionRecord:
+    manifest = sub.manifest
+    plan = plans.get(manifest.exercise)
+    results: list[QuestionResult]
+    if plan is None:
+        results = [
+            QuestionResult("*", 0.0, 0.0, "invalid", f"unknown exercise {manifest.exercise!r}")
+        ]
+    else:
+        questions = plan.exercise.questions
+        try:
+            data = sub.notebook_path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != manifest.sha256:
+                raise NotebookError(
+                    "the notebook changed after it was submitted (checksum differs)"
+                )
+            nb = load_notebook(data, sub.notebook_path.name)
+            found = notebook_exercise(nb)
+            if found is not None and found.id != manifest.exercise:
+                raise NotebookError(
+                    f"this is the notebook of exercise {found.id}, not {manifest.exercise}"
+                )
+            results = _grade_notebook(nb, sub.notebook_path, plan, limits, sandbox)
+        except (NotebookError, OSError) as error:
+            results = _invalid(plan.exercise, questions, str(error))
+    return SubmissionRecord(
+        id=sub.id,
+        student=manifest.student,
+        exercise=manifest.exercise,
+        sha256=manifest.sha256,
+        submitted_at=manifest.submitted_at,
+        file=str(sub.notebook_path),
+        graded_at=datetime.now(timezone.utc).isoformat(),
+        sandbox="bubblewrap" if sandbox else "limits only",
+        results=tuple(results),
+    )
+
+
+def grade_inbox(
+    inbox: Path,
+    gradebook: Path,
+    secret: bytes,
+    *,
+    jobs: int = 1,
+    limits: Limits | None = None,
+    progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
+    warn: Callable[[str], None] = lambda text: print(text, file=sys.stderr),
+) -> GradingSummary:
+    """Grade every new submission of ``inbox`` into ``gradebook``.
+
+    Args:
+        inbox: the folder ``relu-course submit`` writes to.
+        gradebook: the SQLite gradebook (created when missing).
+        secret: the instructor's secret; the hidden cases are derived from it.
+        jobs: submissions graded at the same time.
+        limits: resource limits of the sandboxed runs.
+        progress: wraps the iterator of finished submissions (a progress bar).
+        warn: receives warnings (no sandbox, bad manifests).
+
+    Returns:
+        What was graded and skipped.
+    """
+    if not secret.strip():
+        raise ValueError("the secret is empty; write a long random string into the secret file")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    limits = limits or Limits()
+    summary = GradingSummary(sandbox=bwrap() is not None)
+    if not summary.sandbox:
+        warn(NO_SANDBOX_WARNING)
+    book = Gradebook(gradebook)
+    submissions, summary.problems = find_submissions(inbox)
+    for problem in summary.problems:
+        warn(problem)
+    todo = [s for s in submissions if not book.has(s.id)]
+    summary.skipped = len(submissions) - len(todo)
+    plans = {
+        ex.id: _plan(ex, secret)
+        for ex in exercises().values()
+        if any(s.manifest.exercise == ex.id for s in todo)
+    }
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(_grade_one, s, plans, limits, summary.sandbox) for s in todo]
+        done = as_completed(futures)
+        for future in progress(done, len(futures)) if progress else done:
+            book.record(future.result())
+            summary.graded += 1
+    return summary
+
+
+def check_notebook(
+    path: Path, *, limits: Limits | None = None
+) -> tuple[Exercise, list[QuestionResult]]:
+    """Run the public cases of every question on a notebook, out of process, as the grader does.
+
+    Args:
+        path: an exercise notebook.
+        limits: resource limits of the run.
+
+    Returns:
+        The notebook's exercise, and one result per question.
+
+    Raises:
+        NotebookError: the file is not an exercise notebook.
+    """
+    nb = load_notebook(path.read_bytes(), str(path))
+    ex = notebook_exercise(nb)
+    if ex is None:
+        raise NotebookError(f"{path} is not one of the course's exercise notebooks")
+    sandbox = bwrap() is not None
+    return ex, _grade_notebook(nb, path, _plan(ex, None), limits or Limits(), sandbox)

@@ -1,0 +1,171 @@
+"""Running the worker in a sandbox: bubblewrap where it exists, resource limits always.
+
+With ``bwrap`` (Linux, Debian package ``bubblewrap``) the worker sees a read-only system, the
+Python installation and the ``relu_course`` package, a private ``/tmp``, and one writable
+folder holding a copy of the submission and its cases. It has no network, its own process tree,
+and (when the grader runs as root) runs as ``nobody``. The secret, the gradebook, the inbox and
+the rest of the course (the solutions of the exercises included) are not in it. CPU time,
+memory, processes, file size and wall-clock time are limited in every case: the worker sets
+the first four on itself before it runs any submitted code, the grader keeps the clock.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import relu_course
+
+__all__ = ["Limits", "WorkerRun", "bwrap", "run_worker"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one worker run.
+
+    Attributes:
+        cpu_seconds: CPU time of the worker.
+        memory_mb: address space of each process (``RLIMIT_AS``).
+        processes: processes the worker may start.
+        file_mb: largest file it may write (its printed output included).
+        wall_seconds: wall-clock time of the whole run.
+        cell_seconds: wall-clock time of one notebook cell.
+        case_seconds: wall-clock time of one call of an answer.
+    """
+
+    cpu_seconds: int = 60
+    memory_mb: int = 3072
+    processes: int = 32
+    file_mb: int = 64
+    wall_seconds: float = 90.0
+    cell_seconds: float = 20.0
+    case_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class WorkerRun:
+    """How a worker run ended.
+
+    Attributes:
+        returncode: the exit status (negative: killed by that signal).
+        timed_out: the wall-clock limit was reached and the run was killed.
+        stderr: the end of what the worker itself reported (not the submission's output).
+    """
+
+    returncode: int
+    timed_out: bool
+    stderr: str
+
+
+def bwrap() -> str | None:
+    """The path of ``bwrap``, or ``None`` where bubblewrap is not installed."""
+    return shutil.which("bwrap")
+
+
+def _environment() -> dict[str, str]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    if "OPENBLAS_CORETYPE" in os.environ:
+        env["OPENBLAS_CORETYPE"] = os.environ["OPENBLAS_CORETYPE"]
+    return env
+
+
+def _bwrap_command(executable: str, job_dir: Path) -> list[str]:
+    package = Path(relu_course.__file__).resolve().parent
+    command = [
+        executable,
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--proc", "/proc",
+        "--dev", "/dev",
+        "--tmpfs", "/tmp",
+    ]  # fmt: skip
+    for system in ("/usr", "/bin", "/lib", "/lib64", "/sbin"):
+        if Path(system).is_symlink():
+            command += ["--symlink", os.readlink(system), system]
+        elif Path(system).exists():
+            command += ["--ro-bind", system, system]
+    read_only = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package}
+    # bwrap would create the folders above each mount point readable by root only; the worker
+    # runs as nobody, so create them traversable.
+    parents = {parent for path in read_only for parent in path.parents} - {Path("/")}
+    for parent in sorted(parents, key=lambda p: len(p.parts)):
+        if not any(parent.is_relative_to(s) for s in ("/usr", "/bin", "/lib", "/lib64", "/sbin")):
+            command += ["--perms", "0755", "--dir", str(parent)]
+    for path in sorted(read_only):
+        command += ["--ro-bind", str(path), str(path)]
+    command += ["--ro-bind-try", "/sys/devices/system/cpu", "/sys/devices/system/cpu"]
+    command += ["--bind", str(job_dir), "/job", "--chdir", "/job"]
+    if os.getuid() == 0:
+        # Root keeps only what it needs to become nobody (the worker does it first thing).
+        command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        command += ["--unshare-user"]
+    return [*command, sys.executable, "-I", "-m", "relu_course.grading.worker", "/job"]
+
+
+def run_worker(job_dir: Path, limits: Limits, *, sandbox: bool) -> WorkerRun:
+    """Run the worker on ``job_dir`` under ``limits``, in bubblewrap when ``sandbox`` is true.
+
+    Args:
+        job_dir: the job's folder (see :mod:`relu_course.grading.worker`); it is made writable
+            for the sandboxed user.
+        limits: the resource limits.
+        sandbox: use bubblewrap (it must be installed).
+
+    Returns:
+        How the run ended.
+    """
+    # The worker applies the limits to itself before any submitted code runs (see worker.py);
+    # the wall clock is kept here.
+    if sandbox and os.getuid() == 0:
+        for path in [job_dir, *job_dir.rglob("*")]:
+            os.chown(path, 65534, 65534)
+    if sandbox:
+        executable = bwrap()
+        if executable is None:
+            raise FileNotFoundError("bwrap is not installed (Debian package bubblewrap)")
+        command = _bwrap_command(executable, job_dir)
+        cwd: Path | None = None
+    else:
+        command = [sys.executable, "-I", "-m", "relu_course.grading.worker", str(job_dir)]
+        cwd = job_dir
+    with (job_dir / "worker.log").open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            cwd=cwd,
+            env=_environment(),
+            start_new_session=True,
+        )
+        try:
+            returncode = process.wait(timeout=limits.wall_seconds)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            returncode = process.wait()
+            timed_out = True
+    with (job_dir / "worker.log").open("rb") as log:
+        log.seek(max(0, (job_dir / "worker.log").stat().st_size - 2000))
+        stderr = log.read().decode(errors="replace")
+    return WorkerRun(returncode, timed_out, stderr)

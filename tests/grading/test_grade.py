@@ -1,0 +1,406 @@
+"""Grading: sources score full marks, student versions 0, and each hostile or broken submission
+of DESIGN section 7 costs only its own question while the batch and the gradebook go on."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from relu_course.grading import exercise
+from relu_course.grading.gradebook import Gradebook
+from tests.grading.conftest import SECRET, STUDENT, answer_cell, source
+
+GOOD_COLLAPSE = "def collapse_linear(W1, b1, W2, b2):\n    return W2 @ W1, W2 @ b1 + b2"
+
+
+def rows(gradebook: Path) -> list[tuple]:
+    with sqlite3.connect(gradebook) as db:
+        return db.execute("SELECT * FROM results ORDER BY submission, position").fetchall()
+
+
+def assert_only(results: dict, failing: dict[str, str]) -> None:
+    """The questions in ``failing`` have those statuses; every other question passed."""
+    for question, (score, status, message) in results.items():
+        if question in failing:
+            assert status == failing[question], (question, status, message)
+            assert score == 0
+        else:
+            assert status == "passed", (question, status, message)
+            assert score > 0
+
+
+@pytest.mark.parametrize("exercise_id", ["01_deep_learning", "02_relu_definition"])
+def test_sources_score_full_marks_and_student_versions_zero(klass, exercise_id):
+    klass.submit("teacher", exercise_id)
+    klass.submit(
+        "blank", exercise_id, nb=nbformat.read(STUDENT / f"{exercise_id}.ipynb", as_version=4)
+    )
+    subs = {s.student: s for s in klass.grade()}
+    assert subs["teacher"].score == subs["teacher"].max_score == exercise(exercise_id).max_score
+    assert subs["blank"].score == 0
+    assert {r.status for r in subs["blank"].results} == {"not_answered"}
+    assert {s.sandbox for s in subs.values()} == {"bubblewrap"}
+
+
+def test_planted_wrong_answers_lose_exactly_their_questions(klass):
+    klass.submit(
+        "wrong",
+        "02_relu_definition",
+        answers={
+            # float64 out for every input: wrong dtype on float16/float32 inputs.
+            "relu": "def relu(x):\n    return np.maximum(x, 0).astype(np.float64)",
+            # the subgradient 1 at 0 instead of the convention 0.
+            "relu_grad": "def relu_grad(x):\n    return (x >= 0).astype(x.dtype)",
+            "grad_maximum_at_zero": "grad_maximum_at_zero = 1.0",
+        },
+    )
+    klass.submit(
+        "mask", "02_relu_definition", answers={"relu": "def relu(x):\n    return x * (x > 0)"}
+    )
+    klass.grade()
+    results = klass.results("wrong")
+    assert_only(
+        results, {"relu": "failed", "relu_grad": "failed", "grad_maximum_at_zero": "failed"}
+    )
+    assert "wrong dtype" in results["relu"][2]
+    assert results["relu"][2].startswith("wrong on 22 of 33 cases; first: relu(x: (2, 2) float32")
+    # x * (x > 0) passes the public checks, but -inf * 0 is NaN: the hidden cases catch it.
+    assert_only(klass.results("mask"), {"relu": "failed"})
+
+
+def test_hidden_cases_depend_on_the_secret_only(klass):
+    from relu_course.grading.grade import hidden_rng
+
+    a = hidden_rng(SECRET, "02_relu_definition", "relu").normal(size=4)
+    b = hidden_rng(SECRET, "02_relu_definition", "relu").normal(size=4)
+    c = hidden_rng(SECRET + b"x", "02_relu_definition", "relu").normal(size=4)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_an_infinite_loop_in_an_answer_cell(klass):
+    klass.submit("loop", "01_deep_learning", answers={"collapse_linear": "while True:\n    pass"})
+    klass.grade()
+    results = klass.results("loop")
+    assert_only(results, {"collapse_linear": "timeout"})
+    assert "did not finish" in results["collapse_linear"][2]
+
+
+def test_a_loop_that_swallows_the_timeout_is_killed_and_the_rest_graded(klass):
+    stubborn = (
+        "while True:\n"
+        "    try:\n"
+        "        while True:\n"
+        "            pass\n"
+        "    except BaseException:\n"
+        "        pass"
+    )
+    klass.submit("stubborn", "01_deep_learning", answers={"two_layer_forward": stubborn})
+    klass.grade()
+    results = klass.results("stubborn")
+    assert_only(results, {"two_layer_forward": "timeout"})
+    assert "time limit" in results["two_layer_forward"][2]
+
+
+def test_a_memory_bomb(klass):
+    bomb = (
+        "def collapse_linear(W1, b1, W2, b2):\n"
+        "    hog = np.ones(10**11)\n"
+        "    return W2 @ W1, W2 @ b1 + b2"
+    )
+    klass.submit("bomb", "01_deep_learning", answers={"collapse_linear": bomb})
+    klass.grade()
+    results = klass.results("bomb")
+    assert_only(results, {"collapse_linear": "error"})
+    assert "MemoryError" in results["collapse_linear"][2]
+
+
+def _sleepers() -> int:
+    found = subprocess.run(["pgrep", "-f", "sleep 37"], capture_output=True, text=True, check=False)
+    return len(found.stdout.split())
+
+
+def test_five_hundred_processes(klass):
+    spawn = (
+        "import subprocess\n"
+        "def count_parameters(layer_sizes):\n"
+        "    [subprocess.Popen(['sleep', '37']) for _ in range(500)]\n"
+        "    return 0"
+    )
+    klass.submit("forker", "01_deep_learning", answers={"count_parameters": spawn})
+    klass.grade()
+    results = klass.results("forker")
+    assert_only(results, {"count_parameters": "error"})
+    assert (
+        "BlockingIOError" in results["count_parameters"][2]
+        or "Resource" in results["count_parameters"][2]
+    )
+    time.sleep(0.5)
+    assert _sleepers() == 0, "processes of the submission outlived its sandbox"
+
+
+def test_os_exit_in_an_answer(klass):
+    quitter = "import os\ndef two_layer_forward(X, W1, b1, W2, b2):\n    os._exit(0)"
+    klass.submit("quitter", "01_deep_learning", answers={"two_layer_forward": quitter})
+    klass.submit(
+        "quitter_at_import",
+        "01_deep_learning",
+        answers={"count_parameters": "import os\nos._exit(0)"},
+    )
+    klass.grade()
+    results = klass.results("quitter")
+    assert_only(results, {"two_layer_forward": "crashed"})
+    assert "ended the process" in results["two_layer_forward"][2]
+    results = klass.results("quitter_at_import")
+    assert_only(results, {"count_parameters": "crashed"})
+    assert "ended the process (exit status 0)" in results["count_parameters"][2]
+
+
+def test_the_secret_gradebook_and_inbox_are_out_of_reach(klass):
+    klass.submit("first", "01_deep_learning")
+    klass.grade()
+    before = rows(klass.gradebook)
+    snoop = (
+        "def collapse_linear(W1, b1, W2, b2):\n"
+        f"    return open({str(klass.secret_file)!r}).read()\n"
+    )
+    planted = klass.inbox / "first" / "planted.json"
+    vandal = (
+        f"for target in ({str(klass.gradebook)!r}, {str(planted)!r}):\n"
+        "    try:\n"
+        "        open(target, 'w').write('{}')\n"
+        "    except OSError as error:\n"
+        "        print(error)\n" + GOOD_COLLAPSE
+    )
+    klass.submit("snoop", "01_deep_learning", answers={"collapse_linear": snoop})
+    klass.submit("vandal", "01_deep_learning", answers={"collapse_linear": vandal})
+    klass.grade()
+    results = klass.results("snoop")
+    assert_only(results, {"collapse_linear": "error"})
+    assert "FileNotFoundError" in results["collapse_linear"][2]
+    assert_only(klass.results("vandal"), {})
+    assert rows(klass.gradebook)[: len(before)] == before or set(before) <= set(
+        rows(klass.gradebook)
+    )
+    assert not (klass.inbox / "first" / "planted.json").exists()
+    everything = json.dumps(rows(klass.gradebook))
+    assert SECRET.decode() not in everything
+
+
+def test_no_network(klass):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    caller = (
+        "import socket\n"
+        "def count_parameters(layer_sizes):\n"
+        f"    socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'hello')\n"
+        "    return 0"
+    )
+    klass.submit("caller", "01_deep_learning", answers={"count_parameters": caller})
+    connections = []
+
+    def accept() -> None:
+        deadline = time.time() + 20
+        while time.time() < deadline and not stop.is_set():
+            try:
+                connections.append(listener.accept())
+            except TimeoutError:
+                continue
+
+    stop = threading.Event()
+    thread = threading.Thread(target=accept)
+    thread.start()
+    try:
+        klass.grade()
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+    assert connections == []
+    results = klass.results("caller")
+    assert_only(results, {"count_parameters": "error"})
+    assert "Error" in results["count_parameters"][2]
+
+
+def test_an_output_flood(klass):
+    flood = (
+        GOOD_COLLAPSE
+        + "\nprint('x' * 100_000_000)\nimport sys\nsys.__stdout__.write('y' * 100_000_000)"
+    )
+    klass.submit("flood", "01_deep_learning", answers={"collapse_linear": flood})
+    klass.grade()
+    assert_only(klass.results("flood"), {})
+
+
+def test_patched_numpy_does_not_fool_the_judge(klass):
+    patch = (
+        "np.allclose = lambda *args, **kwargs: True\n"
+        "np.isclose = lambda a, b, **kwargs: np.ones(np.shape(a), bool)\n"
+        "np.testing.assert_allclose = lambda *args, **kwargs: None\n"
+        "np.array_equal = lambda *args, **kwargs: True\n"
+        "def collapse_linear(W1, b1, W2, b2):\n"
+        "    return W1, b1\n"
+    )
+    klass.submit("patcher", "01_deep_learning", answers={"collapse_linear": patch})
+    klass.grade()
+    assert_only(klass.results("patcher"), {"collapse_linear": "failed"})
+    assert np.allclose(np.zeros(1), np.ones(1)) is False
+
+
+def test_deleted_and_duplicated_answer_cells(klass):
+    def delete(nb):
+        nb.cells.remove(answer_cell(nb, "two_layer_forward"))
+
+    def duplicate(nb):
+        cell = answer_cell(nb, "collapse_linear")
+        wrong = nbformat.from_dict(json.loads(json.dumps(cell)))
+        wrong.id = "duplicate"
+        wrong.source = "def collapse_linear(W1, b1, W2, b2):\n    return W2 @ W1, b2"
+        nb.cells.insert(nb.cells.index(cell) + 1, wrong)
+
+    klass.submit("deleter", "01_deep_learning", edit=delete)
+    klass.submit("duplicator", "01_deep_learning", edit=duplicate)
+    klass.grade()
+    results = klass.results("deleter")
+    assert_only(results, {"two_layer_forward": "missing"})
+    assert "was deleted" in results["two_layer_forward"][2]
+    results = klass.results("duplicator")
+    assert_only(results, {"collapse_linear": "failed"})
+    assert "appears 2 times; the last definition was graded" in results["collapse_linear"][2]
+
+
+def test_a_moved_answer_cell_is_still_found(klass):
+    def move(nb):
+        cell = answer_cell(nb, "count_parameters")
+        nb.cells.remove(cell)
+        nb.cells.insert(2, cell)
+
+    klass.submit("mover", "01_deep_learning", edit=move)
+    klass.grade()
+    assert_only(klass.results("mover"), {})
+
+
+def _plant(klass, student: str, exercise_id: str, data: bytes) -> None:
+    import hashlib
+
+    folder = klass.inbox / student / exercise_id
+    folder.mkdir(parents=True)
+    (folder / "x.ipynb").write_bytes(data)
+    manifest = {
+        "student": student,
+        "exercise": exercise_id,
+        "submitted_at": "2026-11-02T10:00:00+00:00",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "notebook": "x.ipynb",
+    }
+    (folder / "x.json").write_text(json.dumps(manifest))
+
+
+def test_a_non_json_file_and_another_exercises_notebook(klass):
+    klass.submit("good", "01_deep_learning")
+    _plant(klass, "garbage", "01_deep_learning", b"\x89PNG this is not a notebook")
+    other = nbformat.writes(source("02_relu_definition")).encode()
+    _plant(klass, "confused", "01_deep_learning", other)
+    klass.grade()
+    assert_only(klass.results("good"), {})
+    for student, words in (
+        ("garbage", "not a notebook"),
+        ("confused", "notebook of exercise 02_relu_definition"),
+    ):
+        results = klass.results(student)
+        assert {status for _, status, _ in results.values()} == {"invalid"}
+        assert all(words in message for _, _, message in results.values())
+
+
+def test_a_changed_file_and_a_bad_manifest(klass):
+    manifest = klass.submit("tamper", "01_deep_learning")
+    notebook = manifest.with_suffix(".ipynb")
+    notebook.write_bytes(notebook.read_bytes().replace(b"W2 @ b1 + b2", b"b2"))
+    (klass.inbox / "nonsense.json").write_text("[1, 2]")
+    warnings = []
+    klass.grade(warn=warnings.append)
+    results = klass.results("tamper")
+    assert all(
+        status == "invalid" and "changed after it was submitted" in m
+        for _, status, m in results.values()
+    )
+    assert any("nonsense.json: not a submission manifest" in w for w in warnings)
+
+
+def test_regrading_changes_nothing(klass):
+    klass.submit("a", "01_deep_learning")
+    klass.submit(
+        "b",
+        "01_deep_learning",
+        answers={"collapse_linear": "def collapse_linear(*args):\n    return 1"},
+    )
+    klass.grade()
+    first = rows(klass.gradebook)
+    with sqlite3.connect(klass.gradebook) as db:
+        graded_at = db.execute("SELECT id, graded_at FROM submissions").fetchall()
+    klass.grade()
+    assert rows(klass.gradebook) == first
+    with sqlite3.connect(klass.gradebook) as db:
+        assert db.execute("SELECT id, graded_at FROM submissions").fetchall() == graded_at
+
+
+def test_a_grader_killed_mid_batch_then_rerun(klass):
+    for i in range(6):
+        klass.submit(f"s{i}", "01_deep_learning")
+    command = [
+        Path(sys.executable).parent / "relu-course", "grade", str(klass.inbox),
+        "--gradebook", str(klass.gradebook), "--secret", str(klass.secret_file),
+    ]  # fmt: skip
+    grader = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if klass.gradebook.exists() and len(Gradebook(klass.gradebook).submissions()) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(grader.pid, signal.SIGKILL)
+    grader.wait()
+    kept = Gradebook(klass.gradebook).submissions()
+    assert 2 <= len(kept) < 6
+    assert all(len(s.results) == 3 for s in kept), "a half-written submission survived"
+    subprocess.run(command, check=True, capture_output=True)
+    final = Gradebook(klass.gradebook).submissions()
+    assert len(final) == 6
+    assert all(s.score == s.max_score for s in final)
+    assert {s.id: s.graded_at for s in kept}.items() <= {s.id: s.graded_at for s in final}.items()
+
+
+def test_without_bubblewrap_grading_warns_loudly(klass, monkeypatch):
+    import relu_course.grading.grade as grade
+
+    monkeypatch.setattr(grade, "bwrap", lambda: None)
+    klass.submit("a", "01_deep_learning")
+    warnings: list[str] = []
+    (sub,) = klass.grade(warn=warnings.append)
+    assert any("WITHOUT the sandbox" in w for w in warnings)
+    assert sub.sandbox == "limits only"
+    assert sub.score == sub.max_score
+
+
+def test_parallel_jobs_grade_the_same(klass):
+    for i in range(4):
+        klass.submit(f"p{i}", "01_deep_learning")
+    subs = klass.grade(jobs=2)
+    assert len(subs) == 4
+    assert all(s.score == s.max_score for s in subs)

@@ -1,0 +1,96 @@
+"""The gradebook's export and feedback, and the grading verbs of the command line."""
+
+from __future__ import annotations
+
+import csv
+
+import nbformat
+import numpy as np
+
+from relu_course.cli import main
+from relu_course.grading.feedback import write_feedback
+from relu_course.grading.grade import hidden_rng
+from relu_course.grading.gradebook import CSV_COLUMNS, Gradebook
+from relu_course.grading.questions import exercise
+from tests.grading.conftest import SECRET, SOURCES, STUDENT
+
+
+def test_export_has_one_row_per_student_exercise_and_question_of_the_latest(klass, tmp_path):
+    wrong = "def count_parameters(layer_sizes):\n    return 0"
+    klass.submit("ann", "01_deep_learning", answers={"count_parameters": wrong})
+    klass.submit("ann", "01_deep_learning")  # later, and right
+    klass.submit("ben", "01_deep_learning", answers={"count_parameters": wrong})
+    klass.grade()
+    assert len(Gradebook(klass.gradebook).submissions()) == 3
+    out = tmp_path / "grades.csv"
+    assert Gradebook(klass.gradebook).export_csv(out) == 6
+    with out.open() as file:
+        table = list(csv.reader(file))
+    assert tuple(table[0]) == CSV_COLUMNS
+    by = {(r[0], r[2]): r for r in table[1:]}
+    assert by["ann", "count_parameters"][3:6] == ["1", "1", "passed"]
+    assert by["ben", "count_parameters"][3:6] == ["0", "1", "failed"]
+    assert by["ben", "collapse_linear"][1] == "01_deep_learning"
+
+
+def test_feedback_says_what_failed_without_hidden_inputs(klass, tmp_path):
+    # Wrong on every hidden case: the message must not show any of their values.
+    answer = "def relu(x):\n    return np.abs(x)"
+    klass.submit("cy", "02_relu_definition", answers={"relu": answer})
+    (sub,) = klass.grade()
+    (page,) = write_feedback(klass.gradebook, tmp_path / "feedback")
+    text = page.read_text()
+    assert "cy" in text
+    assert "wrong answer" in text
+    assert "relu" in text
+    assert f"{sub.score:g} of {sub.max_score:g}" in text
+    # The hidden inputs, as the grader drew them: none of their values is on the page.
+    hidden = exercise("02_relu_definition").question("relu").hidden_cases
+    shown = 0
+    for (x,) in hidden(hidden_rng(SECRET, "02_relu_definition", "relu")):
+        for value in x.ravel()[:5]:
+            if np.isfinite(value) and abs(float(value)) > 0.01:
+                shown += f"{float(value):.3f}" in text or repr(float(value)) in text
+    assert shown == 0
+
+
+def test_the_grading_verbs_end_to_end(klass, tmp_path, capsys):
+    student_nb = str(STUDENT / "01_deep_learning.ipynb")
+    assert main(["check", student_nb]) == 1
+    out = capsys.readouterr().out
+    assert "0 of 3 questions pass their public checks" in out
+    assert "public checks; your final score comes from hidden checks" in out
+    source = tmp_path / "mine.ipynb"
+    nbformat.write(nbformat.read(SOURCES / "01_deep_learning.ipynb", as_version=4), source)
+    assert main(["check", str(source)]) == 0
+    assert main(["submit", str(source), "--student", "dee", "--inbox", str(klass.inbox)]) == 0
+    book, secret = str(klass.gradebook), str(klass.secret_file)
+    grade = ["grade", str(klass.inbox), "--gradebook", book, "--secret", secret]
+    assert main([*grade, "--jobs", "2"]) == 0
+    assert "graded 1 submission(s), 0 already" in capsys.readouterr().out
+    assert main(grade) == 0
+    assert "graded 0 submission(s), 1 already" in capsys.readouterr().out
+    assert main(["export", "--gradebook", book, "--csv", str(tmp_path / "g.csv")]) == 0
+    assert (tmp_path / "g.csv").read_text().count("\n") == 4
+    assert main(["feedback", "--gradebook", book, "--out", str(tmp_path / "fb")]) == 0
+    assert len(list((tmp_path / "fb" / "dee").glob("*.html"))) == 1
+
+
+def test_grading_verbs_refuse_bad_arguments(klass, tmp_path, capsys):
+    book = str(tmp_path / "g.sqlite")
+    assert main(["grade", str(tmp_path / "none"), "--gradebook", book, "--secret", "x"]) == 2
+    assert "no inbox folder" in capsys.readouterr().err
+    klass.inbox.mkdir()
+    assert (
+        main(["grade", str(klass.inbox), "--gradebook", book, "--secret", str(tmp_path / "nope")])
+        == 2
+    )
+    assert "cannot read the secret" in capsys.readouterr().err
+    (tmp_path / "empty").write_text("  \n")
+    assert (
+        main(["grade", str(klass.inbox), "--gradebook", book, "--secret", str(tmp_path / "empty")])
+        == 2
+    )
+    assert "the secret is empty" in capsys.readouterr().err
+    assert main(["export", "--gradebook", str(tmp_path / "missing.sqlite"), "--csv", "x.csv"]) == 2
+    assert main(["check", str(tmp_path / "empty")]) == 2

@@ -1,0 +1,71 @@
+"""submit: what it accepts, what it refuses (with a message saying why), and what it writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+from relu_course.cli import main
+from relu_course.grading.submit import NotebookError, submit
+from tests.grading.conftest import SOURCES, STUDENT
+
+
+def test_submit_copies_the_notebook_with_a_manifest(tmp_path):
+    notebook = STUDENT / "02_relu_definition.ipynb"
+    when = datetime(2026, 11, 3, 14, 5, 6, tzinfo=timezone.utc)
+    manifest_path = submit(notebook, "ada.l", tmp_path / "inbox", now=when)
+    manifest = json.loads(manifest_path.read_text())
+    data = notebook.read_bytes()
+    assert manifest["student"] == "ada.l"
+    assert manifest["exercise"] == "02_relu_definition"
+    assert manifest["submitted_at"] == "2026-11-03T14:05:06+00:00"
+    assert manifest["sha256"] == hashlib.sha256(data).hexdigest()
+    copy = manifest_path.parent / manifest["notebook"]
+    assert copy.read_bytes() == data
+    assert manifest_path.parent == tmp_path / "inbox" / "ada.l" / "02_relu_definition"
+
+
+def test_submitting_twice_keeps_both(tmp_path):
+    first = submit(SOURCES / "01_deep_learning.ipynb", "s1", tmp_path)
+    second = submit(SOURCES / "01_deep_learning.ipynb", "s1", tmp_path)
+    assert first != second
+    assert first.is_file()
+    assert second.is_file()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x00\x01 binary", "is not a notebook (not valid JSON"),
+        (b'{"a": 1}', "is JSON but not a Jupyter notebook"),
+        (b'{"cells": [], "metadata": {}}', "is not one of the course's exercise notebooks"),
+    ],
+)
+def test_bad_files_are_refused_and_nothing_is_written(tmp_path, content, message):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_bytes(content)
+    with pytest.raises(NotebookError, match=re.escape(message)):
+        submit(bad, "s1", tmp_path / "inbox")
+    assert not (tmp_path / "inbox").exists()
+
+
+def test_missing_file_and_bad_student_ids(tmp_path):
+    with pytest.raises(NotebookError, match="cannot read"):
+        submit(tmp_path / "nope.ipynb", "s1", tmp_path)
+    for student in ("", "../etc", "a b", "x" * 65):
+        with pytest.raises(ValueError, match="student id"):
+            submit(SOURCES / "01_deep_learning.ipynb", student, tmp_path)
+
+
+def test_cli_submit_reports_errors_on_stderr(tmp_path, capsys):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("not json")
+    assert main(["submit", str(bad), "--student", "s1", "--inbox", str(tmp_path)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    notebook = str(STUDENT / "01_deep_learning.ipynb")
+    assert main(["submit", notebook, "--student", "s1", "--inbox", str(tmp_path)]) == 0
+    assert "submitted:" in capsys.readouterr().out
