@@ -275,15 +275,11 @@ def _grade_notebook(
         job_dir = Path(tmp)
         shutil.copyfile(source, job_dir / "submission.ipynb")
         arrays: dict[str, np.ndarray[Any, Any]] = {}
+        # Each case travels as the list of its arguments.
         data = {
-            qid: [codec.encode(list(case), arrays)["list"] for case in cases]
-            for qid, cases in plan.cases.items()
+            qid: [codec.encode(list(c), arrays) for c in cases] for qid, cases in plan.cases.items()
         }
-        codec.write(
-            job_dir / "cases.json",
-            {qid: [{"list": c} for c in v] for qid, v in data.items()},
-            arrays,
-        )
+        codec.write(job_dir / "cases.json", data, arrays)
         for _ in range(len(code_cells) + len(ex.questions) + 1):
             pending = [q for q in ex.questions if q.id not in results]
             if not pending:
@@ -355,9 +351,7 @@ def _grade_notebook(
     ]
 
 
-def _invalid(
-    ex: Exercise | None, questions: Iterable[Question], message: str
-) -> list[QuestionResult]:
+def _invalid(questions: Iterable[Question], message: str) -> list[QuestionResult]:
     return [QuestionResult(q.id, 0.0, float(q.points), "invalid", message) for q in questions]
 
 
@@ -387,7 +381,7 @@ def _grade_one(
                 )
             results = _grade_notebook(nb, sub.notebook_path, plan, limits, sandbox)
         except (NotebookError, OSError) as error:
-            results = _invalid(plan.exercise, questions, str(error))
+            results = _invalid(questions, str(error))
     return SubmissionRecord(
         id=sub.id,
         student=manifest.student,
