@@ -192,12 +192,43 @@ def _feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    """Time the ReLU implementations against a copy of the same bytes."""
+    import json as json_module
+
+    from relu_course.bench import parse_size, run_bench
+
+    try:
+        result = run_bench(args.device, args.dtype, parse_size(args.size), args.repeats)
+    except ValueError as error:
+        print(f"relu-course bench: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"{result.device}, {result.dtype}, {result.size:,} elements, median of "
+        f"{result.repeats}; ratio = GB/s over the library's copy into an existing array, "
+        "this run"
+    )
+    width = max(len(m.name) for m in result.measurements)
+    print(f"{'implementation':<{width}}  {'pass':<8}  {'alloc':<5}  {'GB/s':>8}  {'ratio':>6}")
+    for m in result.measurements:
+        alloc = "yes" if m.allocates else "no"
+        print(
+            f"{m.name:<{width}}  {m.direction:<8}  {alloc:<5}  {m.gb_per_s:>8.1f}  {m.ratio:>6.2f}"
+        )
+    if args.json:
+        with open(args.json, "w") as file:
+            json_module.dump(result.to_json(), file, indent=2)
+            file.write("\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``relu-course``, one sub-command per verb."""
     parser = argparse.ArgumentParser(
         prog="relu-course",
         description="Tools of the ReLU course: check the library; release, check, submit and "
-        "grade exercise notebooks, export grades and write feedback.",
+        "grade exercise notebooks, export grades and write feedback; benchmark ReLU.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -317,6 +348,29 @@ def build_parser() -> argparse.ArgumentParser:
     feedback.add_argument("--gradebook", required=True, help="the SQLite gradebook")
     feedback.add_argument("--out", required=True, help="folder for the pages")
     feedback.set_defaults(run=_feedback)
+
+    bench = verbs.add_parser(
+        "bench",
+        help="measure ReLU's bandwidth against a copy of the same bytes",
+        description="Time every ReLU implementation (the course's NumPy and torch versions, "
+        "np.maximum, x * (x > 0), np.where, torch.relu, the course's autograd Function, the "
+        "Triton kernel on CUDA) forward and backward, and sigmoid, tanh, GELU and ELU, each "
+        "against a copy of the same bytes measured in the same run. Prints GB/s and the "
+        "ratio to the copy (1.0 = memory speed).",
+    )
+    bench.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="default: cpu")
+    bench.add_argument(
+        "--dtype",
+        choices=("float16", "bfloat16", "float32", "float64"),
+        default="float32",
+        help="default: float32 (bfloat16: torch only)",
+    )
+    bench.add_argument(
+        "--size", default="64M", help="elements per array, such as 64M or 1e6 (default: 64M)"
+    )
+    bench.add_argument("--repeats", type=int, default=9, help="timed runs, median kept (default 9)")
+    bench.add_argument("--json", help="also write the results, machine and versions as JSON")
+    bench.set_defaults(run=_bench)
     return parser
 
 

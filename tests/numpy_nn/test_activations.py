@@ -408,3 +408,52 @@ def test_sigmoid_and_softplus_do_not_overflow():
         np.testing.assert_array_equal(A.sigmoid(x), [0.0, 0.0, 1.0, 1.0])
         np.testing.assert_allclose(A.softplus(x), [0.0, 0.0, 800.0, 1e4])
         A.elu(x)
+
+
+# --------------------------------------------------------------------------- the fast path
+# Large contiguous arrays take the row-wise path (np.maximum(zeros, x) over rows of A._ROW);
+# it must give exactly what the exact path and torch give, with specials in every position:
+# the first row, a row boundary, the last full row and the ragged tail.
+def _with_specials(n: int, dtype: type) -> np.ndarray:
+    x = np.random.default_rng(3).standard_normal(n).astype(dtype)
+    specials = np.array([-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, -1e-30, 1e-30], dtype)
+    for start in (0, A._ROW - 4, A._ROW, 2 * A._ROW - 1, n - specials.size):
+        if start + specials.size <= n:
+            x[start : start + specials.size] = specials
+    return x
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("extra", [0, 1, 37])
+def test_relu_rows_match_torch_on_large_arrays(dtype, extra):
+    x = _with_specials(3 * A._ROW + extra, dtype)
+    assert_relu_matches_torch(A.relu, x)
+    out = np.empty_like(x)
+    assert A.relu(x, out=out) is out
+    assert_relu_matches_torch(lambda v: out, x)
+    inplace = x.copy()
+    A.relu(inplace, out=inplace)
+    assert_relu_matches_torch(lambda v: inplace, x)
+
+
+def test_relu_rows_on_fortran_order_and_mixed_layouts():
+    x = np.asfortranarray(_with_specials(4 * A._ROW, np.float32).reshape(512, -1))
+    assert_relu_matches_torch(A.relu, x)
+    c_out = np.empty(x.shape, np.float32)  # C order: no common flat view, the exact path runs
+    assert_relu_matches_torch(lambda v: A.relu(v, out=c_out), x)
+
+
+def test_relu_falls_back_to_the_exact_path_where_the_tie_rule_differs(monkeypatch):
+    monkeypatch.setattr(A, "_zeros_first_is_exact", lambda dtype: False)
+    x = _with_specials(2 * A._ROW + 5, np.float32)
+    assert_relu_matches_torch(A.relu, x)
+
+
+def test_the_tie_rule_probe_is_honest():
+    # Whatever it says for this CPU, a dtype it accepts must really be exact.
+    for dtype in (np.float16, np.float32, np.float64):
+        if A._zeros_first_is_exact(np.dtype(dtype)):
+            x = _with_specials(A._ROW + 3, dtype)
+            out = np.empty_like(x)
+            A._relu_rows(x, out)
+            assert_relu_matches_torch(lambda v, out=out: out, x)

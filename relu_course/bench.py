@@ -1,0 +1,322 @@
+"""``relu-course bench``: how close each ReLU implementation comes to the memory-bandwidth limit.
+
+An elementwise ReLU does almost no arithmetic; its cost is reading the input and writing the
+output. So each implementation is timed against a *copy* of the same bytes, measured in the
+same run: a ratio near 1 means the implementation runs at the speed of memory, and no
+implementation of an elementwise function can do better.
+
+Bytes moved are counted as the data read plus the data written: ``2 n`` elements for a forward
+pass, ``3 n`` for a backward pass (it reads the upstream gradient and the saved output). The
+baseline is the library's copy into an existing array, ``np.copyto`` for NumPy and
+``Tensor.copy_`` for torch; an implementation that allocates its result pays for the new memory
+(page faults, on a CPU), and its ratio shows it. ``ndarray.copy``/``Tensor.clone`` are timed too,
+to show what allocation alone costs.
+Each timing is the median of ``repeats`` runs after ``warmup`` runs, the implementations
+timed in turn, round after round, so that a drift of the machine's speed during the run touches
+them and the baselines alike (those writing into existing arrays in one group, the allocating
+ones in another); CUDA is synchronised before and after each run.
+"""
+
+from __future__ import annotations
+
+import functools
+import platform
+import re
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+__all__ = ["BenchResult", "Measurement", "parse_size", "run_bench"]
+
+_NUMPY_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
+_DTYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One implementation's timing.
+
+    Attributes:
+        name: what was timed, as code.
+        library: ``numpy``, ``torch``, ``course`` or ``triton``.
+        function: ``relu``, ``copy``, ``sigmoid``, ...
+        direction: ``forward`` or ``backward``.
+        allocates: whether the result is a new array (else written into an existing one).
+        seconds: median time of one call.
+        bytes: bytes read plus bytes written by one call.
+        gb_per_s: ``bytes / seconds / 1e9``.
+        ratio: ``gb_per_s`` over that of the library's copy into an existing array.
+        baseline: the name of that copy.
+    """
+
+    name: str
+    library: str
+    function: str
+    direction: str
+    allocates: bool
+    seconds: float
+    bytes: int
+    gb_per_s: float
+    ratio: float
+    baseline: str
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """A whole run: the machine, the versions, the settings and the measurements."""
+
+    date: str
+    machine: dict[str, str]
+    versions: dict[str, str]
+    device: str
+    dtype: str
+    size: int
+    repeats: int
+    measurements: list[Measurement]
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as JSON-able data."""
+        return asdict(self)
+
+
+def parse_size(text: str) -> int:
+    """Parse an element count such as ``64M``, ``1e6``, ``4096`` or ``2K`` (K, M, G: 2**10...).
+
+    Raises:
+        ValueError: not a positive count.
+
+    Example:
+        >>> parse_size("64M"), parse_size("1e6"), parse_size("2K")
+        (67108864, 1000000, 2048)
+    """
+    match = re.fullmatch(r"\s*([0-9.eE+]+)\s*([kKmMgG]?)\s*", text)
+    if not match:
+        raise ValueError(f"size {text!r}: give a count such as 64M, 1e6 or 4096")
+    number = float(match[1]) * 2 ** (10 * " kmg".index(match[2].lower() or " "))
+    if number < 1 or number != int(number):
+        raise ValueError(f"size {text!r} must be a positive whole number of elements")
+    return int(number)
+
+
+def _no_sync() -> None:
+    """Nothing to wait for on the CPU."""
+
+
+def _median_seconds(
+    fns: list[Callable[[], Any]], sync: Callable[[], None], warmup: int, repeats: int
+) -> list[float]:
+    """Median time of one call of each function, timed round-robin.
+
+    Each round times every function once, so a drift of the machine's speed during the run
+    (other tenants, memory placement) affects implementations and baselines alike.
+    """
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    sync()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, samples in zip(fns, times, strict=True):
+            sync()
+            start = time.perf_counter()
+            fn()
+            sync()
+            samples.append(time.perf_counter() - start)
+    return [statistics.median(samples) for samples in times]
+
+
+@dataclass(frozen=True)
+class _Case:
+    name: str
+    fn: Callable[[], Any]
+    library: str
+    family: str  # whose copy is the baseline: numpy or torch
+    function: str = "relu"
+    direction: str = "forward"
+    allocates: bool = True
+    streams: int = 2  # arrays of n elements read or written by one call
+
+
+def _numpy_cases(n: int, dtype: str) -> list[_Case]:
+    from relu_course.numpy_nn import activations as act
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(n).astype(_NUMPY_DTYPES[dtype])
+    y, dout = np.empty_like(x), rng.standard_normal(n).astype(x.dtype)
+    cache = act.relu(x)
+    numpy = functools.partial(_Case, library="numpy", family="numpy")
+    course = functools.partial(_Case, library="course", family="numpy")
+    return [
+        numpy("np.copyto(y, x)", lambda: np.copyto(y, x), function="copy", allocates=False),
+        course("relu(x, out=y)", lambda: act.relu(x, out=y), allocates=False),
+        numpy("np.maximum(x, 0, out=y)", lambda: np.maximum(x, 0, out=y), allocates=False),
+        numpy("np.multiply(x, x > 0, out=y)", lambda: np.multiply(x, x > 0, out=y),
+              allocates=False),
+        numpy("x.copy()", lambda: x.copy(), function="copy"),
+        course("relu(x)", lambda: act.relu(x)),
+        numpy("np.maximum(x, 0)", lambda: np.maximum(x, 0)),
+        numpy("np.where(x > 0, x, 0)", lambda: np.where(x > 0, x, 0)),
+        course("relu_backward(dout, cache)", lambda: act.relu_backward(dout, cache),
+               direction="backward", streams=3),
+        numpy("dout * (x > 0)", lambda: dout * (x > 0), direction="backward", streams=3),
+        course("sigmoid(x)", lambda: act.sigmoid(x), function="sigmoid"),
+        course("tanh(x)", lambda: act.tanh(x), function="tanh"),
+        course("gelu(x)", lambda: act.gelu(x), function="gelu"),
+        course("elu(x)", lambda: act.elu(x), function="elu"),
+    ]  # fmt: skip
+
+
+def _torch_cases(n: int, dtype: str, device: str) -> list[_Case]:
+    import torch
+    import torch.nn.functional as F
+
+    from relu_course.torch_nn import autograd, triton
+
+    gen = torch.Generator(device=device).manual_seed(0)
+    x = torch.randn(n, generator=gen, device=device).to(getattr(torch, dtype))
+    g = torch.randn(n, generator=gen, device=device).to(x.dtype)
+    y, dx, out = torch.empty_like(x), torch.empty_like(x), torch.relu(x)
+    leaf = x.clone().requires_grad_()
+    course_out = autograd.relu(leaf)
+    pt = functools.partial(_Case, library="torch", family="torch")
+    course = functools.partial(_Case, library="course", family="torch")
+    cases = [
+        pt("y.copy_(x)", lambda: y.copy_(x), function="copy", allocates=False),
+        pt("torch.clamp_min(x, 0, out=y)", lambda: torch.clamp_min(x, 0, out=y), allocates=False),
+        pt("threshold_backward(g, out, 0, grad_input=dx)",
+           lambda: torch.ops.aten.threshold_backward.grad_input(g, out, 0, grad_input=dx),
+           direction="backward", allocates=False, streams=3),
+        pt("x.clone()", lambda: x.clone(), function="copy"),
+        pt("torch.relu(x)", lambda: torch.relu(x)),
+        pt("F.relu(x)", lambda: F.relu(x)),
+        pt("x * (x > 0)", lambda: x * (x > 0)),
+        pt("torch.where(x > 0, x, 0)", lambda: torch.where(x > 0, x, 0)),
+        course("ReLUFunction.apply(x)", lambda: autograd.relu(x)),
+        course("ReLUFunction backward",
+               lambda: torch.autograd.grad(course_out, leaf, g, retain_graph=True),
+               direction="backward", streams=3),
+        pt("torch.sigmoid(x)", lambda: torch.sigmoid(x), function="sigmoid"),
+        pt("torch.tanh(x)", lambda: torch.tanh(x), function="tanh"),
+        pt("F.gelu(x)", lambda: F.gelu(x), function="gelu"),
+        pt("F.elu(x)", lambda: F.elu(x), function="elu"),
+    ]  # fmt: skip
+    if device == "cuda" and triton.supports(x):
+        tr = functools.partial(_Case, library="triton", family="torch")
+        cases += [
+            tr("triton relu_forward(x)", lambda: triton.relu_forward(x)),
+            tr("triton relu_backward(g, out)", lambda: triton.relu_backward(g, out),
+               direction="backward", streams=3),
+        ]  # fmt: skip
+    return cases
+
+
+def _machine(device: str) -> dict[str, str]:
+    import os
+
+    facts = {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": str(os.cpu_count()),
+    }
+    if device == "cuda":
+        import torch
+
+        facts["gpu"] = torch.cuda.get_device_name()
+    return facts
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    try:
+        import torch
+
+        versions["torch"] = torch.__version__
+    except ImportError:
+        pass
+    try:
+        import triton
+
+        versions["triton"] = triton.__version__
+    except ImportError:
+        pass
+    return versions
+
+
+def run_bench(
+    device: str = "cpu",
+    dtype: str = "float32",
+    size: int = 64 * 2**20,
+    repeats: int = 9,
+    warmup: int = 2,
+) -> BenchResult:
+    """Time every implementation and its copy baseline.
+
+    Args:
+        device: ``cpu`` (NumPy and torch) or ``cuda`` (torch and Triton).
+        dtype: ``float16``, ``bfloat16`` (torch only), ``float32`` or ``float64``.
+        size: elements per array.
+        repeats: timed runs per implementation; the median is kept.
+        warmup: untimed runs first.
+
+    Returns:
+        The measurements, with the machine and versions.
+
+    Raises:
+        ValueError: an unknown device or dtype, or CUDA asked for where there is none.
+    """
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"device must be cpu or cuda, got {device!r}")
+    if dtype not in _DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
+    if repeats < 1 or warmup < 0:
+        raise ValueError("repeats must be at least 1 and warmup at least 0")
+    cases: list[_Case] = []
+    sync: Callable[[], None] = _no_sync
+    if device == "cpu" and dtype in _NUMPY_DTYPES:
+        cases += _numpy_cases(size, dtype)
+    try:
+        import torch
+    except ImportError:
+        if device == "cuda":
+            raise ValueError("device cuda needs torch") from None
+    else:
+        if device == "cuda":
+            if not torch.cuda.is_available():
+                raise ValueError("device cuda: torch sees no CUDA device on this machine")
+            sync = torch.cuda.synchronize
+        cases += _torch_cases(size, dtype, device)
+    if not cases:
+        raise ValueError(f"nothing to measure for {dtype} on {device}")
+    itemsize = np.dtype(np.float16).itemsize if dtype == "bfloat16" else np.dtype(dtype).itemsize
+    # Cases writing into existing arrays are timed together, then the allocating ones: mapping
+    # and unmapping memory slows whatever runs next on some machines.
+    timed = []
+    for group in ([c for c in cases if not c.allocates], [c for c in cases if c.allocates]):
+        seconds = _median_seconds([c.fn for c in group], sync, warmup, repeats)
+        for case, s in zip(group, seconds, strict=True):
+            nbytes = case.streams * size * itemsize
+            timed.append((case, s, nbytes, nbytes / s / 1e9))
+    # Each implementation is compared with its library's copy into an existing array, measured
+    # in this run: what an allocating implementation pays for its new array shows in its ratio.
+    copies = {c.family: (c.name, gbps) for c, _, _, gbps in timed
+              if c.function == "copy" and not c.allocates}  # fmt: skip
+    measurements = [
+        Measurement(c.name, c.library, c.function, c.direction, c.allocates, seconds, nbytes,
+                    gbps, gbps / copies[c.family][1], copies[c.family][0])
+        for c, seconds, nbytes, gbps in timed
+    ]  # fmt: skip
+    return BenchResult(
+        date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        machine=_machine(device),
+        versions=_versions(),
+        device=device,
+        dtype=dtype,
+        size=size,
+        repeats=repeats,
+        measurements=measurements,
+    )

@@ -1,0 +1,99 @@
+"""relu-course bench: what it measures and reports. Nothing here asserts a speed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from relu_course.bench import parse_size, run_bench
+from relu_course.cli import main
+
+
+@pytest.fixture(scope="module")
+def small_run():
+    return run_bench("cpu", "float32", size=4096, repeats=1, warmup=0)
+
+
+def test_every_implementation_and_baseline_is_measured(small_run):
+    names = {m.name for m in small_run.measurements}
+    for expected in (
+        "np.copyto(y, x)", "relu(x, out=y)", "relu(x)", "np.maximum(x, 0, out=y)",
+        "np.multiply(x, x > 0, out=y)", "np.where(x > 0, x, 0)", "relu_backward(dout, cache)",
+        "y.copy_(x)", "torch.relu(x)", "torch.clamp_min(x, 0, out=y)", "ReLUFunction.apply(x)",
+        "threshold_backward(g, out, 0, grad_input=dx)", "ReLUFunction backward",
+        "sigmoid(x)", "tanh(x)", "gelu(x)", "elu(x)", "torch.sigmoid(x)", "F.gelu(x)",
+    ):  # fmt: skip
+        assert expected in names
+    assert not any(m.library == "triton" for m in small_run.measurements)  # no CUDA here
+
+
+def test_ratios_are_bandwidth_over_the_same_runs_copy(small_run):
+    by_name = {m.name: m for m in small_run.measurements}
+    assert by_name["np.copyto(y, x)"].ratio == by_name["y.copy_(x)"].ratio == 1.0
+    for m in small_run.measurements:
+        expected_baseline = "np.copyto(y, x)" if m.name in NUMPY_CASES else "y.copy_(x)"
+        assert m.baseline == expected_baseline
+        assert m.bytes == (3 if m.direction == "backward" else 2) * 4096 * 4
+        assert m.gb_per_s == pytest.approx(m.bytes / m.seconds / 1e9)
+        assert m.ratio == pytest.approx(m.gb_per_s / by_name[m.baseline].gb_per_s)
+
+
+NUMPY_CASES = {
+    "np.copyto(y, x)", "x.copy()", "relu(x, out=y)", "relu(x)", "np.maximum(x, 0, out=y)",
+    "np.maximum(x, 0)", "np.multiply(x, x > 0, out=y)", "np.where(x > 0, x, 0)",
+    "relu_backward(dout, cache)", "dout * (x > 0)", "sigmoid(x)", "tanh(x)", "gelu(x)", "elu(x)",
+}  # fmt: skip
+
+
+def test_metadata_says_where_and_when(small_run):
+    data = small_run.to_json()
+    assert data["device"] == "cpu"
+    assert data["dtype"] == "float32"
+    assert data["size"] == 4096
+    assert {"python", "numpy", "torch"} <= data["versions"].keys()
+    assert {"platform", "cpus"} <= data["machine"].keys()
+    assert data["date"].endswith("+00:00")
+
+
+def test_bfloat16_measures_torch_only():
+    run = run_bench("cpu", "bfloat16", size=1024, repeats=1, warmup=0)
+    assert {m.library for m in run.measurements} == {"torch", "course"}
+    assert all(m.bytes in (2 * 1024 * 2, 3 * 1024 * 2) for m in run.measurements)
+
+
+@pytest.mark.parametrize(
+    ("text", "count"), [("64M", 64 * 2**20), ("1e6", 10**6), ("4096", 4096), ("2k", 2048)]
+)
+def test_parse_size(text, count):
+    assert parse_size(text) == count
+
+
+@pytest.mark.parametrize("text", ["", "-3", "0", "1.5", "lots", "3T"])
+def test_parse_size_refuses_nonsense(text):
+    with pytest.raises(ValueError, match="size"):
+        parse_size(text)
+
+
+def test_bad_settings_are_clear_errors():
+    with pytest.raises(ValueError, match="device must be cpu or cuda"):
+        run_bench("tpu")
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        run_bench("cpu", "int8")
+    import torch
+
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device"):
+            run_bench("cuda", size=16)
+
+
+def test_cli_prints_a_table_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--size", "2K", "--repeats", "1", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "relu(x, out=y)" in printed
+    assert "ratio" in printed
+    data = json.loads(out.read_text())
+    assert data["size"] == 2048
+    assert len(data["measurements"]) >= 20
+    assert main(["bench", "--size", "zero"]) == 2
