@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import shutil
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -65,16 +68,51 @@ class Class:
         return submit(path, student, self.inbox, now=_START + timedelta(minutes=self.count))
 
     def grade(self, **kwargs: object) -> list[SubmissionRecord]:
+        """Grade the inbox; every row the gradebook held before must be there, unchanged."""
+        before = _rows(self.gradebook) if self.gradebook.exists() else []
         grade_inbox(self.inbox, self.gradebook, SECRET, limits=LIMITS, **kwargs)  # type: ignore[arg-type]
-        return Gradebook(self.gradebook).submissions()
+        after = _rows(self.gradebook)
+        assert set(before) <= set(after), "grading lost or changed an earlier gradebook row"
+        return self.graded()
+
+    def earlier_kept(self) -> bool:
+        """Whether the submission graded before the test is still whole in the gradebook."""
+        earlier = [s for s in Gradebook(self.gradebook).submissions() if s.student == EARLIER]
+        return len(earlier) == 1 and len(earlier[0].results) == 3
+
+    def graded(self) -> list[SubmissionRecord]:
+        """The gradebook's submissions, without the one graded before the test."""
+        return [s for s in Gradebook(self.gradebook).submissions() if s.student != EARLIER]
 
     def results(self, student: str) -> dict[str, tuple[float, str, str]]:
         (sub,) = [s for s in Gradebook(self.gradebook).submissions() if s.student == student]
         return {r.question: (r.score, r.status, r.message) for r in sub.results}
 
 
-@pytest.fixture
-def klass(tmp_path: Path) -> Class:
+#: A student graded before each test's submissions, so that every test sees the gradebook
+#: keep its earlier rows.
+EARLIER = "earlier"
+
+
+def _rows(gradebook: Path) -> list[tuple]:
+    with closing(sqlite3.connect(gradebook)) as db:
+        subs = db.execute("SELECT * FROM submissions").fetchall()
+        results = db.execute("SELECT * FROM results").fetchall()
+    return subs + results
+
+
+@pytest.fixture(scope="session")
+def earlier_gradebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if bwrap() is None:
         pytest.fail("grading tests need bubblewrap (bwrap): `make system` installs it")
-    return Class(tmp_path)
+    earlier = Class(tmp_path_factory.mktemp("earlier"))
+    earlier.submit(EARLIER, "01_deep_learning")
+    grade_inbox(earlier.inbox, earlier.gradebook, SECRET, limits=LIMITS)
+    return earlier.gradebook
+
+
+@pytest.fixture
+def klass(tmp_path: Path, earlier_gradebook: Path) -> Class:
+    made = Class(tmp_path)
+    shutil.copyfile(earlier_gradebook, made.gradebook)
+    return made

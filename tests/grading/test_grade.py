@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 from relu_course.grading import exercise
-from relu_course.grading.gradebook import Gradebook
 from tests.grading.conftest import SECRET, STUDENT, answer_cell, source
 
 GOOD_COLLAPSE = "def collapse_linear(W1, b1, W2, b2):\n    return W2 @ W1, W2 @ b1 + b2"
@@ -371,17 +370,19 @@ def test_a_grader_killed_mid_batch_then_rerun(klass):
     )
     deadline = time.time() + 60
     while time.time() < deadline:
-        if klass.gradebook.exists() and len(Gradebook(klass.gradebook).submissions()) >= 2:
+        if klass.gradebook.exists() and len(klass.graded()) >= 2:
             break
         time.sleep(0.05)
     os.killpg(grader.pid, signal.SIGKILL)
     grader.wait()
-    kept = Gradebook(klass.gradebook).submissions()
+    kept = klass.graded()
     assert 2 <= len(kept) < 6
+    assert klass.earlier_kept()
     assert all(len(s.results) == 3 for s in kept), "a half-written submission survived"
     subprocess.run(command, check=True, capture_output=True)
-    final = Gradebook(klass.gradebook).submissions()
+    final = klass.graded()
     assert len(final) == 6
+    assert klass.earlier_kept()
     assert all(s.score == s.max_score for s in final)
     assert {s.id: s.graded_at for s in kept}.items() <= {s.id: s.graded_at for s in final}.items()
 

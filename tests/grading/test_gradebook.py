@@ -21,9 +21,9 @@ def test_export_has_one_row_per_student_exercise_and_question_of_the_latest(klas
     klass.submit("ann", "01_deep_learning")  # later, and right
     klass.submit("ben", "01_deep_learning", answers={"count_parameters": wrong})
     klass.grade()
-    assert len(Gradebook(klass.gradebook).submissions()) == 3
+    assert len(klass.graded()) == 3
     out = tmp_path / "grades.csv"
-    assert Gradebook(klass.gradebook).export_csv(out) == 6
+    assert Gradebook(klass.gradebook).export_csv(out) == 9  # ann, ben and the earlier student
     with out.open() as file:
         table = list(csv.reader(file))
     assert tuple(table[0]) == CSV_COLUMNS
@@ -38,7 +38,9 @@ def test_feedback_says_what_failed_without_hidden_inputs(klass, tmp_path):
     answer = "def relu(x):\n    return np.abs(x)"
     klass.submit("cy", "02_relu_definition", answers={"relu": answer})
     (sub,) = klass.grade()
-    (page,) = write_feedback(klass.gradebook, tmp_path / "feedback")
+    (page,) = (
+        p for p in write_feedback(klass.gradebook, tmp_path / "feedback") if "/cy/" in str(p)
+    )
     text = page.read_text()
     assert "cy" in text
     assert "wrong answer" in text
@@ -71,7 +73,7 @@ def test_the_grading_verbs_end_to_end(klass, tmp_path, capsys):
     assert main(grade) == 0
     assert "graded 0 submission(s), 1 already" in capsys.readouterr().out
     assert main(["export", "--gradebook", book, "--csv", str(tmp_path / "g.csv")]) == 0
-    assert (tmp_path / "g.csv").read_text().count("\n") == 4
+    assert (tmp_path / "g.csv").read_text().count("\ndee,") == 3
     assert main(["feedback", "--gradebook", book, "--out", str(tmp_path / "fb")]) == 0
     assert len(list((tmp_path / "fb" / "dee").glob("*.html"))) == 1
 
