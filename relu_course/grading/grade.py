@@ -245,11 +245,8 @@ def _why(run: WorkerRun, limits: Limits) -> str:
     return f"ended the process (exit status {run.returncode})"
 
 
-def _grade_notebook(
-    nb: dict[str, Any], source: Path, plan: _Plan, limits: Limits, sandbox: bool
-) -> list[QuestionResult]:
-    ex = plan.exercise
-    cells = answer_cells(nb)
+def _cell_notes(ex: Exercise, cells: dict[str, list[int]]) -> dict[str, str]:
+    """What to add to each question's message about its answer cell (moved is fine)."""
     notes = {}
     for q in ex.questions:
         found = cells.get(q.id, [])
@@ -261,16 +258,65 @@ def _grade_notebook(
             notes[q.id] = f" (its answer cell {q.id!r} was deleted)"
         else:
             notes[q.id] = ""
-    code_cells = [
+    return notes
+
+
+def _code_cells(nb: dict[str, Any]) -> list[int]:
+    """The code cells the worker runs: all but the ``check(...)`` cells."""
+
+    def grade_id(cell: dict[str, Any]) -> str:
+        return str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+
+    return [
         i
         for i, cell in enumerate(nb["cells"])
-        if cell.get("cell_type") == "code"
-        and not str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")).startswith(
-            "check_"
-        )
+        if cell.get("cell_type") == "code" and not grade_id(cell).startswith("check_")
     ]
+
+
+def _collect(
+    q: Question,
+    out: Path,
+    plan: _Plan,
+    note: str,
+    owner: int | None,
+    skipped: dict[int, str],
+    limits: Limits,
+) -> QuestionResult | None:
+    """Judge what the worker returned for ``q``, or None if it returned nothing for it."""
+    if not (out / f"{q.id}.json").is_file():
+        return None
+    try:
+        payload, arrays = codec.read(out / f"{q.id}.json")
+        answers, cell_errors = payload["answers"], payload.get("cell_errors", {})
+    except (codec.CodecError, TypeError, KeyError, AttributeError):
+        return _result(q, "invalid", "the sandbox returned a malformed answer")
+    if owner is not None and owner in skipped:
+        note += f" (its answer cell stopped the run: {skipped[owner]})"
+    elif owner is not None and isinstance(cell_errors, dict) and str(owner) in cell_errors:
+        error = str(cell_errors[str(owner)])
+        if error == "timeout":
+            error = f"did not finish within {limits.cell_seconds:g} s"
+        else:
+            error = f"raised {error}"
+        note += f" (its answer cell {error})"
+    return _judge(q, plan, answers, arrays, note)
+
+
+def _grade_notebook(
+    nb: dict[str, Any], source: Path, plan: _Plan, limits: Limits, sandbox: bool
+) -> list[QuestionResult]:
+    """Run the worker on a notebook until every question has a result, and judge them.
+
+    A run that dies in a cell is repeated without that cell; one that dies in a question is
+    repeated without that question, which is marked crashed or timed out.
+    """
+    ex = plan.exercise
+    cells = answer_cells(nb)
+    notes = _cell_notes(ex, cells)
+    code_cells = _code_cells(nb)
     results: dict[str, QuestionResult] = {}
-    skip_cells: dict[int, str] = {}
+    skipped: dict[int, str] = {}
     with tempfile.TemporaryDirectory(prefix="relu-grade-") as tmp:
         job_dir = Path(tmp)
         shutil.copyfile(source, job_dir / "submission.ipynb")
@@ -289,7 +335,7 @@ def _grade_notebook(
             out.mkdir()
             job = {
                 "cells": code_cells,
-                "skip_cells": sorted(skip_cells),
+                "skip_cells": sorted(skipped),
                 "questions": [{"id": q.id, "kind": q.kind} for q in ex.questions],
                 "skip_questions": sorted(results),
                 "cell_timeout": limits.cell_seconds,
@@ -300,53 +346,31 @@ def _grade_notebook(
             (job_dir / "job.json").write_text(json.dumps(job))
             run = run_worker(job_dir, limits, sandbox=sandbox)
             for q in pending:
-                if (out / f"{q.id}.json").is_file():
-                    try:
-                        payload, answer_arrays = codec.read(out / f"{q.id}.json")
-                        answers = payload["answers"]
-                    except (codec.CodecError, TypeError, KeyError):
-                        results[q.id] = _result(
-                            q, "invalid", "the sandbox returned a malformed answer"
-                        )
-                        continue
-                    note = notes[q.id]
-                    owner = cells.get(q.id, [])
-                    if owner and owner[-1] in skip_cells:
-                        note += f" (its answer cell stopped the run: {skip_cells[owner[-1]]})"
-                    elif owner and str(owner[-1]) in payload.get("cell_errors", {}):
-                        error = str(payload["cell_errors"][str(owner[-1])])
-                        if error == "timeout":
-                            error = f"did not finish within {limits.cell_seconds:g} s"
-                        else:
-                            error = f"raised {error}"
-                        note += f" (its answer cell {error})"
-                    results[q.id] = _judge(q, plan, answers, answer_arrays, note)
+                owner = cells[q.id][-1] if cells.get(q.id) else None
+                result = _collect(q, out, plan, notes[q.id], owner, skipped, limits)
+                if result is not None:
+                    results[q.id] = result
             if run.returncode == 0 and not run.timed_out and _finished(out):
                 break
-            where = _interrupted(out)
-            why = _why(run, limits)
+            where, why = _interrupted(out), _why(run, limits)
             if (
                 where
                 and where[0] == "question"
-                and where[1] in {q.id for q in pending}
-                and where[1] not in results
+                and where[1] in {q.id for q in pending} - set(results)
             ):
                 q = ex.question(where[1])
                 status = "timeout" if run.timed_out else "crashed"
                 results[q.id] = _result(q, status, f"{q.id}: the answer {why}{notes[q.id]}")
             elif (
-                where
-                and where[0] == "cell"
-                and where[1] in code_cells
-                and where[1] not in skip_cells
+                where and where[0] == "cell" and where[1] in code_cells and where[1] not in skipped
             ):
-                skip_cells[where[1]] = f"cell {where[1] + 1} {why}"
+                skipped[where[1]] = f"cell {where[1] + 1} {why}"
             else:
                 for q in pending:
                     results.setdefault(q.id, _result(q, "crashed", f"the notebook's code {why}"))
                 break
     return [
-        results.get(q.id) or _result(q, "crashed", "not graded: too many crashes")
+        results.get(q.id) or _result(q, "crashed", "no answer came back: the process ended early")
         for q in ex.questions
     ]
 
