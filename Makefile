@@ -8,13 +8,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: all book execute test lab lint typecheck pytest venv system bench-grading clean help
+.PHONY: all book execute test lab lint typecheck pytest venv system bench bench-small bench-grading clean help
 
 help:
 	@echo "make book   build the HTML book into _build/html (sets up .venv first)"
 	@echo "make test   lint, type-check and run every test (sets up .venv first)"
 	@echo "make lab    open JupyterLab on notebooks/ with the course's kernel"
 	@echo "make execute  re-run the chapter notebooks in place (their outputs are committed)"
+	@echo "make bench, bench-small, bench-grading  benchmarks (ratios against a baseline of the same run)"
 	@echo "make clean  remove _build (keeps .venv)"
 
 venv: $(STAMP)
@@ -60,7 +61,7 @@ system:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check relu_course tests
+	$(BIN)/ruff format --check relu_course tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -73,6 +74,14 @@ test: lint typecheck pytest
 lab: $(STAMP)
 	@mkdir -p notebooks
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Bandwidth of every ReLU implementation against a copy (relu-course bench --help for options).
+bench: $(STAMP)
+	$(BIN)/relu-course bench --json benchmarks/results/bench_cpu_float32.json
+
+# Small-array timings (pytest-benchmark): the fast path must not slow small arrays down.
+bench-small: $(STAMP)
+	$(BIN)/python -m pytest benchmarks/test_relu_small_arrays.py --benchmark-only -p no:cacheprovider -q
 
 # Grading throughput against nbgrader (installs nbgrader into benchmarks/.venv-nbgrader).
 bench-grading: $(STAMP) system
