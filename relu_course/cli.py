@@ -12,6 +12,7 @@ import os
 import platform
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from relu_course import __version__
@@ -70,8 +71,6 @@ def _gradcheck(args: argparse.Namespace) -> int:
 
 def _release(args: argparse.Namespace) -> int:
     """Write the student exercise notebooks, or check that the committed ones are current."""
-    from pathlib import Path
-
     from relu_course.grading.release import check_released, release
 
     source, out = Path(args.source), Path(args.out)
@@ -94,8 +93,6 @@ def _release(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     """Run a notebook's public checks out of process, as the grader would."""
-    from pathlib import Path
-
     from relu_course.grading.check import FINAL_SCORE_NOTE
     from relu_course.grading.grade import check_notebook
     from relu_course.grading.submit import NotebookError
@@ -116,8 +113,6 @@ def _check(args: argparse.Namespace) -> int:
 
 def _submit(args: argparse.Namespace) -> int:
     """Check a notebook and copy it into an inbox with a manifest."""
-    from pathlib import Path
-
     from relu_course.grading.submit import NotebookError, submit
 
     try:
@@ -132,8 +127,6 @@ def _submit(args: argparse.Namespace) -> int:
 
 def _grade(args: argparse.Namespace) -> int:
     """Grade every new submission of an inbox into the gradebook."""
-    from pathlib import Path
-
     from tqdm import tqdm
 
     from relu_course.grading.grade import grade_inbox
@@ -164,14 +157,19 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gradebook_exists(path: str, verb: str) -> bool:
+    """Whether the gradebook exists; says so on stderr when it does not."""
+    if Path(path).is_file():
+        return True
+    print(f"relu-course {verb}: no gradebook {path}", file=sys.stderr)
+    return False
+
+
 def _export(args: argparse.Namespace) -> int:
     """Write the gradebook as CSV."""
-    from pathlib import Path
-
     from relu_course.grading.gradebook import Gradebook
 
-    if not Path(args.gradebook).is_file():
-        print(f"relu-course export: no gradebook {args.gradebook}", file=sys.stderr)
+    if not _gradebook_exists(args.gradebook, "export"):
         return 2
     rows = Gradebook(Path(args.gradebook)).export_csv(Path(args.csv))
     print(f"wrote {rows} row(s) to {args.csv}")
@@ -180,12 +178,9 @@ def _export(args: argparse.Namespace) -> int:
 
 def _feedback(args: argparse.Namespace) -> int:
     """Write one feedback page per graded submission."""
-    from pathlib import Path
-
     from relu_course.grading.feedback import write_feedback
 
-    if not Path(args.gradebook).is_file():
-        print(f"relu-course feedback: no gradebook {args.gradebook}", file=sys.stderr)
+    if not _gradebook_exists(args.gradebook, "feedback"):
         return 2
     pages = write_feedback(Path(args.gradebook), Path(args.out))
     print(f"wrote {len(pages)} feedback page(s) under {args.out}")
