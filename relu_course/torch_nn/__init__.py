@@ -1,8 +1,9 @@
 """PyTorch implementations: functional forms, autograd Functions, modules, the article's models.
 
-The classes and :func:`best_device` are importable from here, for example
-``from relu_course.torch_nn import ReLU, ConvNet, best_device``. The functions keep their
-module, because the functional form and the autograd form share names:
+The classes, :func:`best_device` and the initialisation helpers of
+:mod:`relu_course.torch_nn.init` are importable from here, for example
+``from relu_course.torch_nn import ReLU, ConvNet, best_device, init_weights``. The functions
+keep their module, because the functional form and the autograd form share names:
 ``relu_course.torch_nn.functional.relu`` calls ``torch.relu``, while
 ``relu_course.torch_nn.autograd.relu`` runs the hand-written backward pass.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from relu_course.torch_nn.autograd import LeakyReLUFunction, ReLUFunction
 from relu_course.torch_nn.device import available_devices, best_device
+from relu_course.torch_nn.init import InitScheme, default_std, he_std, init_weights, xavier_std
 from relu_course.torch_nn.models import (
     BoxRegressionHead,
     BoxRegressor,
@@ -27,6 +29,7 @@ __all__ = [
     "ConvNet",
     "FeedForwardClassifier",
     "FeedForwardEncoder",
+    "InitScheme",
     "LeakyReLU",
     "LeakyReLUFunction",
     "PReLU",
@@ -35,4 +38,8 @@ __all__ = [
     "ReLUFunction",
     "available_devices",
     "best_device",
+    "default_std",
+    "he_std",
+    "init_weights",
+    "xavier_std",
 ]
