@@ -20,6 +20,7 @@ ones in another); CUDA is synchronised before and after each run.
 from __future__ import annotations
 
 import functools
+import json
 import platform
 import re
 import statistics
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -82,6 +84,49 @@ class BenchResult:
     def to_json(self) -> dict[str, Any]:
         """The result as JSON-able data."""
         return asdict(self)
+
+    def save(self, path: str | Path) -> None:
+        """Write the result as indented JSON, the file :meth:`load` reads."""
+        Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> BenchResult:
+        """Read a result written by ``relu-course bench --json``.
+
+        Args:
+            path: the JSON file.
+
+        Returns:
+            The result, with its measurements as :class:`Measurement` objects.
+
+        Raises:
+            ValueError: the file is not JSON, or not a bench result (a field missing or unknown).
+        """
+        try:
+            data = json.loads(Path(path).read_text())
+            fields = {**data, "measurements": [Measurement(**m) for m in data["measurements"]]}
+            return cls(**fields)
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise ValueError(
+                f"{path}: not a result of relu-course bench --json "
+                f"({type(error).__name__}: {error})"
+            ) from error
+
+    def table(self) -> str:
+        """The measurements as a plain-text table, one implementation a line, with a header."""
+        width = max(len(m.name) for m in self.measurements)
+        lines = [
+            f"{self.device}, {self.dtype}, {self.size:,} elements, median of {self.repeats}; "
+            "ratio = GB/s over the library's copy into an existing array, this run",
+            f"{'implementation':<{width}}  {'pass':<8}  {'alloc':<5}  {'GB/s':>8}  {'ratio':>6}",
+        ]
+        for m in self.measurements:
+            alloc = "yes" if m.allocates else "no"
+            lines.append(
+                f"{m.name:<{width}}  {m.direction:<8}  {alloc:<5}  {m.gb_per_s:>8.1f}  "
+                f"{m.ratio:>6.2f}"
+            )
+        return "\n".join(lines)
 
 
 def parse_size(text: str) -> int:

@@ -189,8 +189,6 @@ def _feedback(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     """Time the ReLU implementations against a copy of the same bytes."""
-    import json as json_module
-
     from relu_course.bench import parse_size, run_bench
 
     try:
@@ -198,22 +196,9 @@ def _bench(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"relu-course bench: {error}", file=sys.stderr)
         return 2
-    print(
-        f"{result.device}, {result.dtype}, {result.size:,} elements, median of "
-        f"{result.repeats}; ratio = GB/s over the library's copy into an existing array, "
-        "this run"
-    )
-    width = max(len(m.name) for m in result.measurements)
-    print(f"{'implementation':<{width}}  {'pass':<8}  {'alloc':<5}  {'GB/s':>8}  {'ratio':>6}")
-    for m in result.measurements:
-        alloc = "yes" if m.allocates else "no"
-        print(
-            f"{m.name:<{width}}  {m.direction:<8}  {alloc:<5}  {m.gb_per_s:>8.1f}  {m.ratio:>6.2f}"
-        )
+    print(result.table())
     if args.json:
-        with open(args.json, "w") as file:
-            json_module.dump(result.to_json(), file, indent=2)
-            file.write("\n")
+        result.save(args.json)
         print(f"wrote {args.json}")
     return 0
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from relu_course.bench import parse_size, run_bench
+from relu_course.bench import BenchResult, parse_size, run_bench
 from relu_course.cli import main
 
 
@@ -97,3 +97,22 @@ def test_cli_prints_a_table_and_writes_json(tmp_path, capsys):
     assert data["size"] == 2048
     assert len(data["measurements"]) >= 20
     assert main(["bench", "--size", "zero"]) == 2
+
+
+def test_a_saved_result_loads_back_equal(small_run, tmp_path):
+    path = tmp_path / "bench.json"
+    small_run.save(path)
+    loaded = BenchResult.load(path)
+    assert loaded == small_run
+    assert loaded.table() == small_run.table()
+    assert loaded.table().count("\n") == len(small_run.measurements) + 1
+
+
+def test_loading_something_else_is_a_clear_error(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="not a result of relu-course bench"):
+        BenchResult.load(path)
+    path.write_text('{"date": "today"}')
+    with pytest.raises(ValueError, match="KeyError"):
+        BenchResult.load(path)
