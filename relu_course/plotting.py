@@ -29,10 +29,16 @@ __all__ = [
     "draw_favicon",
     "draw_logo",
     "new_axes",
+    "plot_activation_regions",
     "plot_ai_ml_dl",
+    "plot_born_dead",
+    "plot_copy_ratios",
     "plot_curves",
+    "plot_curves_to_threshold",
     "plot_decision_regions",
     "plot_function_and_derivative",
+    "plot_grouped_bars",
+    "plot_sparsity_accuracy",
     "plot_subgradients",
 ]
 
@@ -100,6 +106,10 @@ def plot_curves(
     title: str,
     xlabel: str,
     ylabel: str,
+    log_y: bool = False,
+    dashed: tuple[str, ...] = (),
+    marker: str | None = None,
+    integer_x: bool = False,
     ax: Axes | None = None,
 ) -> Axes:
     """Draw labelled curves ``{label: (x, y)}`` on one pair of axes, with a legend.
@@ -109,14 +119,27 @@ def plot_curves(
         title: the figure's title.
         xlabel: label of the horizontal axis.
         ylabel: label of the vertical axis.
+        log_y: a logarithmic vertical axis, for quantities that grow or shrink geometrically
+            (gradient norms through depth, pieces of a piecewise-linear function): a straight
+            line then means a constant factor per step. The y values must be positive.
+        dashed: labels of the curves to draw dashed (bounds, references).
+        marker: a Matplotlib marker drawn at each point, such as ``"o"``, or ``None``.
+        integer_x: ticks on the horizontal axis at whole numbers only (layers, depths).
         ax: axes to draw on, or ``None`` for a new figure.
 
     Returns:
-        The axes drawn on.
+        The axes drawn on: one line per curve, in the order given.
     """
+    from matplotlib.ticker import MaxNLocator
+
     ax = new_axes(ax)
     for label, (x, y) in curves.items():
-        ax.plot(x, y, label=label, linewidth=2)
+        style = "--" if label in dashed else "-"
+        ax.plot(x, y, style, marker=marker, markersize=4, linewidth=2, label=label)
+    if log_y:
+        ax.set_yscale("log")
+    if integer_x:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     if len(curves) > 1:
         ax.legend()
@@ -482,4 +505,300 @@ def plot_subgradients(
         ylim=(lo * 1.05, top * 1.08),
     )
     ax.legend(loc="upper left")
+    return ax
+
+
+def plot_activation_regions(
+    patterns: npt.ArrayLike,
+    extent: tuple[float, float, float, float],
+    *,
+    title: str,
+    ax: Axes | None = None,
+    xlabel: str = "$x_1$",
+    ylabel: str = "$x_2$",
+    seed: int = 0,
+) -> Axes:
+    """Colour a square grid of inputs by their activation pattern, one colour per pattern.
+
+    Inputs that share an activation pattern (the set of active ReLU units) lie in one linear
+    region of the network, where it computes a single affine map; so the picture shows the
+    pieces a ReLU network cuts its input plane into. Colours are drawn at random (from a
+    generator seeded by ``seed``), so neighbouring regions almost always differ.
+
+    Args:
+        patterns: bool array ``(side * side, num_units)``, the pattern of each grid point,
+            row by row from the bottom (``x`` varying fastest, as ``np.meshgrid(...).ravel()``
+            orders them).
+        extent: ``(x_min, x_max, y_min, y_max)`` of the grid.
+        title: the figure's title.
+        ax: axes to draw on, or ``None`` for a new figure.
+        xlabel: label of the horizontal axis.
+        ylabel: label of the vertical axis.
+        seed: seed of the random colours.
+
+    Returns:
+        The axes drawn on: one image with as many distinct colours as distinct patterns.
+
+    Raises:
+        ValueError: ``patterns`` is not two-dimensional or its rows do not form a square grid.
+    """
+    codes = np.asarray(patterns, dtype=bool)
+    if codes.ndim != 2:
+        raise ValueError(f"patterns must be 2-D (points, units), got shape {codes.shape}")
+    side = round(float(np.sqrt(codes.shape[0])))
+    if side * side != codes.shape[0] or side == 0:
+        raise ValueError(f"patterns must have side * side rows, got {codes.shape[0]}")
+    _, region = np.unique(codes, axis=0, return_inverse=True)
+    region = np.asarray(region).reshape(side, side)
+    # Light colours with enough spread that two random neighbours rarely look alike.
+    palette = np.random.default_rng(seed).uniform(0.3, 0.95, size=(int(region.max()) + 1, 3))
+    ax = new_axes(ax)
+    ax.imshow(palette[region], origin="lower", extent=extent, interpolation="nearest")
+    ax.grid(False)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel, aspect="equal")
+    return ax
+
+
+def plot_copy_ratios(
+    rows: list[tuple[str, str, float]],
+    *,
+    title: str,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw each implementation's throughput as a multiple of a copy's, as horizontal bars.
+
+    A ratio of 1 (the dashed line) means as fast as copying the same bytes, the best any
+    elementwise function can do; the bars are coloured by the function they compute, ReLU in
+    the book's first colour and copies in grey.
+
+    Args:
+        rows: ``(label, function, ratio)`` per bar, top to bottom, ``function`` being
+            ``"relu"``, ``"copy"``, ``"sigmoid"``... (the ``function`` field of
+            :class:`relu_course.bench.Measurement`).
+        title: the figure's title.
+        ax: axes to draw on, or ``None`` for a new figure.
+
+    Returns:
+        The axes drawn on: one bar per row, each labelled with its ratio, and a legend of the
+        functions.
+    """
+    ax = new_axes(ax)
+    others = iter(COLORS[1:5] * 4)
+    colour_of: dict[str, str] = {"relu": COLORS[0], "copy": COLORS[5]}
+    for _, function, _ in rows:
+        if function not in colour_of:
+            colour_of[function] = next(others)
+    positions = np.arange(len(rows))
+    ratios = [ratio for _, _, ratio in rows]
+    bars = ax.barh(positions, ratios, color=[colour_of[f] for _, f, _ in rows], height=0.7)
+    for bar, ratio in zip(bars, ratios, strict=True):
+        ax.annotate(
+            f"{ratio:.2f}",
+            (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    ax.axvline(1.0, linestyle="--", color=COLORS[5], linewidth=1)
+    ax.set_yticks(positions, [label for label, _, _ in rows])
+    ax.invert_yaxis()  # first row on top
+    ax.set_xlim(0.0, max([1.0, *ratios]) * 1.18)
+    ax.set(title=title, xlabel="throughput / copy throughput", ylabel="implementation")
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=colour, label=function) for function, colour in colour_of.items()]
+    ax.legend(handles=handles, loc="best", fontsize=8)
+    return ax
+
+
+def plot_sparsity_accuracy(
+    zero_fractions: npt.ArrayLike,
+    accuracies: npt.ArrayLike,
+    labels: list[str],
+    *,
+    title: str,
+    ax: Axes | None = None,
+    xlabel: str = "fraction of exact zeros in the hidden layers",
+    ylabel: str = "test accuracy",
+) -> Axes:
+    """Draw the trade-off between activation sparsity and accuracy, one labelled point per run.
+
+    Args:
+        zero_fractions: the sparsity of each run, in ``[0, 1]``.
+        accuracies: the accuracy of each run, in the same order.
+        labels: the text written next to each point (for example its penalty strength).
+        title: the figure's title.
+        ax: axes to draw on, or ``None`` for a new figure.
+        xlabel: label of the horizontal axis.
+        ylabel: label of the vertical axis.
+
+    Returns:
+        The axes drawn on: one line through the points in the order given, and one text per
+        point, above the point for the first, third... and below it for the others, so that
+        labels of neighbouring points do not overlap.
+
+    Raises:
+        ValueError: the three sequences differ in length.
+    """
+    x = np.asarray(zero_fractions, dtype=np.float64)
+    y = np.asarray(accuracies, dtype=np.float64)
+    if not len(x) == len(y) == len(labels):
+        raise ValueError("zero_fractions, accuracies and labels must have the same length")
+    ax = new_axes(ax)
+    ax.plot(x, y, "-o", color=COLORS[0], linewidth=2, markersize=6)
+    for i, (xi, yi, label) in enumerate(zip(x, y, labels, strict=True)):
+        above = i % 2 == 0
+        ax.annotate(
+            label,
+            (xi, yi),
+            xytext=(0, 8 if above else -8),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if above else "top",
+            fontsize=9,
+        )
+    # Room for the labels above the highest point and beside the outermost ones.
+    ax.margins(x=0.08, y=0.15)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    return ax
+
+
+def plot_grouped_bars(
+    values: Mapping[str, npt.ArrayLike],
+    groups: list[str] | tuple[str, ...],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    ylim: tuple[float, float] | None = None,
+    legend_loc: str = "best",
+    legend_ncol: int = 1,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw one bar per series in each group, side by side, with a legend of the series.
+
+    For a table read two ways, such as test accuracy by depth (groups) for three
+    initialisations (series), or the dead fraction by layer for several training runs.
+
+    Args:
+        values: each series' label maps to one value per group, in the order of ``groups``.
+        groups: the labels under each group of bars.
+        title: the figure's title.
+        xlabel: label of the horizontal axis.
+        ylabel: label of the vertical axis.
+        ylim: limits of the vertical axis, or ``None`` for matplotlib's.
+        legend_loc: where matplotlib puts the legend (``"upper center"``, ...).
+        legend_ncol: columns of the legend.
+        ax: axes to draw on, or ``None`` for a new figure.
+
+    Returns:
+        The axes drawn on: ``len(values) * len(groups)`` bars, series in the order given.
+
+    Raises:
+        ValueError: a series does not have one value per group, or there is no series.
+    """
+    if not values:
+        raise ValueError("plot_grouped_bars: values holds no series")
+    rows = {label: np.asarray(row, dtype=float).ravel() for label, row in values.items()}
+    for label, row in rows.items():
+        if len(row) != len(groups):
+            raise ValueError(
+                f"plot_grouped_bars: series {label!r} has {len(row)} values for "
+                f"{len(groups)} groups"
+            )
+    ax = new_axes(ax)
+    width = 0.8 / len(values)
+    positions = np.arange(len(groups), dtype=float)
+    for i, (label, row) in enumerate(rows.items()):
+        offset = (i - (len(values) - 1) / 2) * width
+        ax.bar(positions + offset, row, width=width, label=label)
+    ax.set_xticks(positions, [str(g) for g in groups])
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    # Matplotlib types loc as a Literal of its names; a wrong name raises at run time.
+    ax.legend(loc=cast(Any, legend_loc), ncol=legend_ncol)
+    return ax
+
+
+def plot_curves_to_threshold(
+    curves: Mapping[str, tuple[npt.ArrayLike, npt.ArrayLike]],
+    *,
+    threshold: float,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw decreasing curves, a dashed line at ``threshold``, and where each first reaches it.
+
+    For "how long until the training error falls to 25%": each curve gets a filled marker
+    at its first point at or below the threshold (none if it never gets there).
+
+    Args:
+        curves: each label maps to the x and y values of its curve.
+        threshold: the level to reach, drawn as a dashed horizontal line.
+        title: the figure's title.
+        xlabel: label of the horizontal axis.
+        ylabel: label of the vertical axis.
+        ax: axes to draw on, or ``None`` for a new figure.
+
+    Returns:
+        The axes drawn on: one line per curve in the order given, then the threshold line,
+        then one marker per curve that reaches the threshold.
+    """
+    ax = plot_curves(curves, title=title, xlabel=xlabel, ylabel=ylabel, ax=ax)
+    colors = [line.get_color() for line in ax.get_lines()]
+    ax.axhline(threshold, linestyle="--", color=COLORS[5], linewidth=1.2, label=f"{threshold:g}")
+    for color, (x, y) in zip(colors, curves.values(), strict=True):
+        xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        below = np.flatnonzero(ys <= threshold)
+        if below.size:
+            first = below[0]
+            ax.plot(xs[first], ys[first], "o", color=color, markersize=8, zorder=3)
+    ax.legend()
+    return ax
+
+
+def plot_born_dead(
+    depths: npt.ArrayLike,
+    estimates: Mapping[int, npt.ArrayLike],
+    upper: Mapping[int, npt.ArrayLike],
+    lower: Mapping[int, npt.ArrayLike] | None = None,
+    *,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw Monte Carlo estimates of the born-dead probability against bounds, by depth.
+
+    One colour per width: the estimates as markers, the upper bound as a solid line and the
+    lower bound, if given, as a dotted line.
+
+    Args:
+        depths: the depths (numbers of hidden layers) on the horizontal axis.
+        estimates: width -> estimated probability at each depth.
+        upper: width -> upper bound at each depth (the same widths as ``estimates``).
+        lower: width -> lower bound at each depth, or ``None``.
+        ax: axes to draw on, or ``None`` for a new figure.
+
+    Returns:
+        The axes drawn on: per width, a line of markers (the estimates), a solid line (the
+        upper bound) and, with ``lower``, a dotted line.
+    """
+    ax = new_axes(ax)
+    x = np.asarray(depths, dtype=float)
+    for i, (width, p) in enumerate(estimates.items()):
+        color = COLORS[i % len(COLORS)]
+        ax.plot(x, upper[width], "-", color=color, linewidth=1.5, label=f"width {width}: bound")
+        if lower is not None:
+            ax.plot(x, lower[width], ":", color=color, linewidth=1.5)
+        label = f"width {width}: simulated"
+        ax.plot(x, p, "o", color=color, markersize=6, linestyle="none", label=label)
+    ax.set(
+        title="Probability that a ReLU network is born dead",
+        xlabel="depth (hidden layers)",
+        ylabel="P(born dead)",
+        ylim=(-0.03, 1.03),
+    )
+    ax.legend(fontsize=8, ncol=2)
     return ax

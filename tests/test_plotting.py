@@ -206,3 +206,205 @@ def test_book_style_changes_and_restores_only_its_own_settings():
         assert mpl.rcParams["figure.dpi"] == BOOK_RC["figure.dpi"]
         assert mpl.rcParams["backend"] == before["backend"]
     assert dict(mpl.rcParams) == before
+
+
+def test_plot_activation_regions_gives_each_pattern_its_own_colour():
+    from relu_course.plotting import plot_activation_regions
+
+    side = 40
+    g1, g2 = np.meshgrid(np.linspace(-1, 1, side), np.linspace(-1, 1, side))
+    points = np.column_stack([g1.ravel(), g2.ravel()])
+    # Two units, active for x1 > 0 and for x2 > 0: four quadrants, four regions.
+    patterns = points > 0
+    with book_style():
+        ax = plot_activation_regions(patterns, (-1, 1, -1, 1), title="Quadrants")
+    assert ax.get_title() == "Quadrants"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$x_1$", "$x_2$")
+    (image,) = ax.get_images()
+    rgb = np.asarray(image.get_array())
+    assert rgb.shape == (side, side, 3)
+    assert len(np.unique(rgb.reshape(-1, 3), axis=0)) == 4
+    # origin="lower": the bottom-left corner (x1 < 0, x2 < 0) is row 0, column 0, and the
+    # top-right quadrant has another colour.
+    assert image.origin == "lower"
+    assert not np.array_equal(rgb[0, 0], rgb[-1, -1])
+    np.testing.assert_array_equal(rgb[0, 0], rgb[side // 2 - 1, side // 2 - 1])
+    assert tuple(image.get_extent()) == (-1, 1, -1, 1)
+
+
+def test_plot_activation_regions_rejects_a_grid_that_is_not_square():
+    from relu_course.plotting import plot_activation_regions
+
+    with pytest.raises(ValueError, match="side"):
+        plot_activation_regions(np.zeros((10, 3), dtype=bool), (0, 1, 0, 1), title="t")
+    with pytest.raises(ValueError, match="2-D"):
+        plot_activation_regions(np.zeros(16, dtype=bool), (0, 1, 0, 1), title="t")
+
+
+def test_plot_curves_on_a_log_axis_with_dashed_bounds():
+    from relu_course.plotting import plot_curves
+
+    x = np.arange(1, 6)
+    curves = {"doubling": (x, 2.0**x), "bound": (x, 2 * x + 1.0)}
+    with book_style():
+        ax = plot_curves(
+            curves,
+            title="Growth",
+            xlabel="depth",
+            ylabel="pieces",
+            log_y=True,
+            marker="o",
+            dashed=("bound",),
+            integer_x=True,
+        )
+    assert ax.get_title() == "Growth"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("depth", "pieces")
+    assert ax.get_yscale() == "log"
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["doubling", "bound"]
+    np.testing.assert_array_equal(lines[0].get_ydata(), 2.0**x)
+    assert [line.get_linestyle() for line in lines] == ["-", "--"]
+    assert [line.get_marker() for line in lines] == ["o", "o"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["doubling", "bound"]
+    ticks = ax.get_xticks()
+    np.testing.assert_array_equal(ticks, np.round(ticks))
+
+
+def test_plot_copy_ratios_draws_one_labelled_bar_per_row():
+    from relu_course.plotting import COLORS, plot_copy_ratios
+
+    rows = [("copy", "copy", 1.0), ("relu", "relu", 0.98), ("sigmoid", "sigmoid", 0.25)]
+    with book_style():
+        ax = plot_copy_ratios(rows, title="Against a copy")
+    assert ax.get_title() == "Against a copy"
+    assert ax.get_xlabel() == "throughput / copy throughput"
+    assert ax.get_ylabel() == "implementation"
+    bars = ax.patches
+    assert len(bars) == 3
+    assert [b.get_width() for b in bars] == [1.0, 0.98, 0.25]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["copy", "relu", "sigmoid"]
+    assert matplotlib.colors.to_hex(bars[1].get_facecolor()) == COLORS[0]
+    assert [t.get_text() for t in ax.texts] == ["1.00", "0.98", "0.25"]
+    # The first row is drawn on top, and a dashed line marks the speed of a copy.
+    assert bars[0].get_y() < bars[2].get_y()
+    assert ax.yaxis_inverted()
+    (line,) = ax.get_lines()
+    assert list(line.get_xdata()) == [1.0, 1.0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["relu", "copy", "sigmoid"]
+
+
+def test_plot_sparsity_accuracy_labels_each_point():
+    from relu_course.plotting import plot_sparsity_accuracy
+
+    with book_style():
+        ax = plot_sparsity_accuracy(
+            [0.5, 0.8, 0.99],
+            [0.98, 0.97, 0.4],
+            ["0", "0.1", "1"],
+            title="Sparsity against accuracy",
+        )
+    assert ax.get_title() == "Sparsity against accuracy"
+    assert ax.get_xlabel() == "fraction of exact zeros in the hidden layers"
+    assert ax.get_ylabel() == "test accuracy"
+    (line,) = ax.get_lines()
+    np.testing.assert_array_equal(line.get_xdata(), [0.5, 0.8, 0.99])
+    np.testing.assert_array_equal(line.get_ydata(), [0.98, 0.97, 0.4])
+    assert [t.get_text() for t in ax.texts] == ["0", "0.1", "1"]
+    # Alternately above and below their points, so that neighbours' labels do not collide.
+    assert [t.get_va() for t in ax.texts] == ["bottom", "top", "bottom"]
+    with pytest.raises(ValueError, match="same length"):
+        plot_sparsity_accuracy([0.5], [0.9, 0.8], ["a"], title="t")
+
+
+def test_plot_grouped_bars_draws_one_bar_per_series_and_group():
+    from matplotlib.patches import Rectangle
+
+    from relu_course.plotting import plot_grouped_bars
+
+    values = {"default": [0.1, 0.2, 0.3], "he": [0.9, 0.8, 0.7]}
+    with book_style():
+        ax = plot_grouped_bars(
+            values, ["10", "20", "30"], title="Accuracy by depth", xlabel="depth", ylabel="acc"
+        )
+    assert ax.get_title() == "Accuracy by depth"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("depth", "acc")
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(bars) == 6
+    # Series in order, each bar as tall as its value, groups left to right.
+    assert [b.get_height() for b in bars] == pytest.approx([0.1, 0.2, 0.3, 0.9, 0.8, 0.7])
+    assert bars[0].get_x() < bars[3].get_x() < bars[1].get_x()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "20", "30"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["default", "he"]
+
+
+def test_plot_grouped_bars_places_the_legend_where_asked():
+    from relu_course.plotting import plot_grouped_bars
+
+    values = {"a": [0.5, 0.9], "b": [0.1, 0.2]}
+    ax = plot_grouped_bars(
+        values,
+        ["x", "y"],
+        title="t",
+        xlabel="s",
+        ylabel="v",
+        ylim=(0, 1.3),
+        legend_loc="upper center",
+        legend_ncol=2,
+    )
+    assert ax.get_ylim() == (0, 1.3)
+    legend = ax.get_legend()
+    assert legend._loc == 9  # matplotlib's code for "upper center"
+    assert legend._ncols == 2
+
+
+def test_plot_grouped_bars_rejects_a_series_of_the_wrong_length():
+    from relu_course.plotting import plot_grouped_bars
+
+    with pytest.raises(ValueError, match="2 values for 3 groups"):
+        plot_grouped_bars({"a": [1.0, 2.0]}, ["x", "y", "z"], title="t", xlabel="x", ylabel="y")
+
+
+def test_plot_curves_to_threshold_marks_the_first_point_at_or_below_it():
+    from relu_course.plotting import plot_curves_to_threshold
+
+    epochs = np.arange(1, 6)
+    curves = {"relu": (epochs, [0.9, 0.5, 0.25, 0.1, 0.05]), "tanh": (epochs, [0.9] * 5)}
+    with book_style():
+        ax = plot_curves_to_threshold(
+            curves, threshold=0.25, title="Training error", xlabel="epoch", ylabel="error"
+        )
+    assert ax.get_title() == "Training error"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("epoch", "error")
+    lines = ax.get_lines()
+    # Two curves, the dashed threshold, one marker: tanh never gets there.
+    assert len(lines) == 4
+    assert lines[2].get_linestyle() == "--"
+    assert list(lines[2].get_ydata()) == [0.25, 0.25]
+    marker = lines[3]
+    assert (list(marker.get_xdata()), list(marker.get_ydata())) == ([3.0], [0.25])
+    assert marker.get_color() == lines[0].get_color()
+
+
+def test_plot_born_dead_draws_estimates_and_both_bounds_per_width():
+    from relu_course.plotting import plot_born_dead
+
+    depths = [1, 5, 10]
+    estimates = {2: [0.0, 0.6, 0.9], 4: [0.0, 0.1, 0.3]}
+    upper = {2: [0.0, 0.7, 0.95], 4: [0.0, 0.2, 0.4]}
+    lower = {2: [0.0, 0.3, 0.5], 4: [0.0, 0.02, 0.04]}
+    with book_style():
+        ax = plot_born_dead(depths, estimates, upper, lower)
+    assert ax.get_title() == "Probability that a ReLU network is born dead"
+    assert ax.get_xlabel() == "depth (hidden layers)"
+    assert ax.get_ylabel() == "P(born dead)"
+    lines = ax.get_lines()
+    assert len(lines) == 6
+    styles = [line.get_linestyle() for line in lines]
+    assert styles == ["-", ":", "None", "-", ":", "None"]
+    assert list(lines[2].get_ydata()) == [0.0, 0.6, 0.9]
+    # One colour per width, shared by its estimate and its bounds.
+    assert len({line.get_color() for line in lines[:3]}) == 1
+    assert lines[0].get_color() != lines[3].get_color()
+    _, given = plt.subplots()
+    assert plot_born_dead(depths, estimates, upper, ax=given) is given
+    assert len(given.get_lines()) == 4
