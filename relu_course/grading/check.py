@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from relu_course.grading.judge import Verdict, compare
+from relu_course.grading.judge import Verdict
 from relu_course.grading.questions import Case, Question, find_question
 
 __all__ = ["FINAL_SCORE_NOTE", "check", "describe_case", "run_case"]
@@ -75,14 +75,7 @@ def run_case(question: Question, answer: Any, case: Case) -> Verdict:
             return Verdict(False, f"{what} raised {type(error).__name__}: {error}")
         if not all(_same(a, b) for a, b in zip(case, args, strict=True)):
             return Verdict(False, f"{what} changed its input; return a new array instead")
-    return compare(
-        expected,
-        got,
-        what=what,
-        rtol=question.rtol,
-        atol=question.atol,
-        exact_dtype=question.exact_dtype,
-    )
+    return question.judge(expected, got, what=what)
 
 
 def _caller_namespace() -> Mapping[str, Any]:

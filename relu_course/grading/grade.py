@@ -28,7 +28,6 @@ import numpy as np
 from relu_course.grading import codec
 from relu_course.grading.check import describe_case
 from relu_course.grading.gradebook import Gradebook, QuestionResult, SubmissionRecord
-from relu_course.grading.judge import compare
 from relu_course.grading.questions import Case, Exercise, Question, exercises
 from relu_course.grading.sandbox import Limits, WorkerRun, bwrap, run_worker
 from relu_course.grading.submit import (
@@ -185,7 +184,7 @@ def _judge(
         if isinstance(got, codec.Unsupported):
             failures.append(("failed", f"{what}: returned {got.type_name}, not an array or number"))
             continue
-        verdict = compare(want, got, what=what, rtol=q.rtol, atol=q.atol, exact_dtype=q.exact_dtype)
+        verdict = q.judge(want, got, what=what)
         if not verdict.ok:
             failures.append(("failed", verdict.reason))
     if not failures:

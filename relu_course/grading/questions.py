@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from relu_course.grading.judge import Verdict, compare
+
 __all__ = [
     "Case",
     "Exercise",
@@ -31,7 +33,7 @@ Case = tuple[Any, ...]
 """The positional arguments of one call of an answer function (empty for a value)."""
 
 #: The modules of ``relu_course.grading.sets`` that define exercises, in book order.
-_SET_MODULES = ("deep_learning", "relu_definition")
+_SET_MODULES = ("deep_learning", "relu_definition", "properties", "tradeoffs")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,12 @@ class Question:
         atol: absolute tolerance of float comparisons.
         exact_dtype: an array answer must have the reference's dtype, not just close values.
         needs_torch: answering it (and computing the reference) imports torch.
+        evaluate: for an answer judged by what it does rather than by what it is (the weights
+            of a network, of which many are right): maps the learner's answer to the value
+            compared with the reference's (the network's outputs). It runs in the judging
+            process on the answer as it came back from the sandbox (arrays, numbers, lists,
+            tuples), so it checks what it gets and raises ``ValueError`` or ``TypeError``
+            with a message, naming no hidden input, for an answer it cannot use.
     """
 
     id: str
@@ -64,6 +72,7 @@ class Question:
     atol: float = 1e-9
     exact_dtype: bool = True
     needs_torch: bool = False
+    evaluate: Callable[[Any], Any] | None = None
 
     def __post_init__(self) -> None:
         if not self.id.isidentifier():
@@ -72,6 +81,35 @@ class Question:
             raise ValueError(f"question {self.id}: points must be at least 1, got {self.points}")
         if self.kind == "value" and tuple(self.public_cases) != ((),):
             raise ValueError(f"question {self.id}: a value question takes no cases")
+
+    def judge(self, expected: Any, got: Any, *, what: str) -> Verdict:
+        """Compare the learner's answer ``got`` (evaluated first, if asked) with ``expected``.
+
+        Args:
+            expected: the reference's answer for one case.
+            got: the learner's answer for that case.
+            what: how messages name the answer, such as ``"relu(x: (3,) float32 array)"``.
+
+        Returns:
+            The verdict; an answer that ``evaluate`` cannot use is wrong, with its reason.
+        """
+        if self.evaluate is not None:
+            try:
+                got = self.evaluate(got)
+            except (ValueError, TypeError) as error:
+                return Verdict(False, f"{what}: {error}")
+            except Exception as error:  # a malformed answer must cost the question, not the run
+                return Verdict(
+                    False, f"{what}: could not be evaluated ({type(error).__name__}: {error})"
+                )
+        return compare(
+            expected,
+            got,
+            what=what,
+            rtol=self.rtol,
+            atol=self.atol,
+            exact_dtype=self.exact_dtype,
+        )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from relu_course.grading import exercise
+from relu_course.grading import exercise, exercises
 from tests.grading.conftest import SECRET, STUDENT, answer_cell, source
 
 GOOD_COLLAPSE = "def collapse_linear(W1, b1, W2, b2):\n    return W2 @ W1, W2 @ b1 + b2"
@@ -40,7 +40,7 @@ def assert_only(results: dict, failing: dict[str, str]) -> None:
             assert score > 0
 
 
-@pytest.mark.parametrize("exercise_id", ["01_deep_learning", "02_relu_definition"])
+@pytest.mark.parametrize("exercise_id", list(exercises()))
 def test_sources_score_full_marks_and_student_versions_zero(klass, exercise_id):
     klass.submit("teacher", exercise_id)
     klass.submit(
@@ -77,6 +77,119 @@ def test_planted_wrong_answers_lose_exactly_their_questions(klass):
     assert results["relu"][2].startswith("wrong on 22 of 33 cases; first: relu(x: (2, 2) float32")
     # x * (x > 0) passes the public checks, but -inf * 0 is NaN: the hidden cases catch it.
     assert_only(klass.results("mask"), {"relu": "failed"})
+
+
+def assert_hidden_failure(message: str, question: str) -> None:
+    """The answer failed, and its first failure was a hidden case: it passed the public ones."""
+    assert message.startswith("wrong on "), message
+    assert f"first: {question} on a hidden case" in message, message
+
+
+def test_planted_wrong_answers_of_03_properties(klass):
+    klass.submit(
+        "wrong",
+        "03_properties",
+        answers={
+            # Not the source's weights, but right: the net is graded by its outputs.
+            "xor_weights": (
+                "W1 = np.array([[1.0, -1.0], [-1.0, 1.0]])\n"
+                "xor_weights = (W1, np.zeros(2), np.ones(2), 0.0)"
+            ),
+            # One piece more per bend: coinciding, cancelling and v = 0 bends all count.
+            "count_pieces": (
+                "def count_pieces(w, b, v, lo, hi):\n"
+                "    with np.errstate(divide='ignore', invalid='ignore'):\n"
+                "        at = -b / w\n"
+                "    return 1 + int(np.sum((w != 0) & (lo < at) & (at < hi)))"
+            ),
+            # float32 assumed: the public cases are float32, the hidden ones every size.
+            "relu_memory_time": (
+                "def relu_memory_time(n, itemsize, bandwidth):\n"
+                "    return 2 * n * 4 / (bandwidth * 1e9)"
+            ),
+            # relu'(0) = 1: only the hidden chains have a pre-activation exactly at 0.
+            "chain_grad": (
+                "def chain_grad(x, w, b, activation):\n"
+                "    a, grad = x, 1.0\n"
+                "    for wl, bl in zip(w, b):\n"
+                "        z = wl * a + bl\n"
+                "        if activation == 'relu':\n"
+                "            a, slope = max(z, 0.0), float(z >= 0)\n"
+                "        elif activation == 'sigmoid':\n"
+                "            a = 1 / (1 + np.exp(-z))\n"
+                "            slope = a * (1 - a)\n"
+                "        else:\n"
+                "            a = np.tanh(z)\n"
+                "            slope = 1 - a**2\n"
+                "        grad *= wl * slope\n"
+                "    return grad"
+            ),
+            # "Close to zero" is not zero: the hidden cases hold tiny positive activations.
+            "sparsity": "def sparsity(h):\n    return float(np.mean(np.abs(h) < 1e-6))",
+        },
+    )
+    klass.submit(
+        "xor",
+        "03_properties",
+        answers={"xor_weights": "xor_weights = (np.eye(2), np.zeros(2), np.ones(2), 0.0)"},
+    )
+    klass.submit(
+        "wide",
+        "03_properties",
+        answers={"xor_weights": "xor_weights = (np.ones((3, 2)), np.zeros(3), np.ones(3), 0.0)"},
+    )
+    klass.grade()
+    results = klass.results("wrong")
+    planted = ["count_pieces", "relu_memory_time", "chain_grad", "sparsity"]
+    assert_only(results, dict.fromkeys(planted, "failed"))
+    for question in planted:
+        assert_hidden_failure(results[question][2], question)
+    # relu(x1) + relu(x2) is right on three points and gives 2 at (1, 1).
+    results = klass.results("xor")
+    assert_only(results, {"xor_weights": "failed"})
+    assert "wrong values at 1 of 4 positions" in results["xor_weights"][2]
+    results = klass.results("wide")
+    assert_only(results, {"xor_weights": "failed"})
+    assert "W1 must have shape (2, 2), got shape (3, 2)" in results["xor_weights"][2]
+
+
+def test_planted_wrong_answers_of_04_tradeoffs(klass):
+    klass.submit(
+        "wrong",
+        "04_tradeoffs",
+        answers={
+            # 1 + a for 1 + a**2: equal at the public slopes 0 and 1 only.
+            "he_std": (
+                "def he_std(fan_in, negative_slope=0.0):\n"
+                "    return (2.0 / ((1.0 + negative_slope) * fan_in)) ** 0.5"
+            ),
+            # A unit sitting exactly at 0 is dead too (the gradient at 0 is 0).
+            "dead_fraction": (
+                "def dead_fraction(Z):\n    return float(np.mean(np.all(Z < 0, axis=0)))"
+            ),
+            # Every layer as wide as the first: the public widths are all equal.
+            "born_dead_probability": (
+                "def born_dead_probability(widths):\n"
+                "    return 1 - (1 - 0.5 ** widths[0]) ** len(widths)"
+            ),
+            # x <= 0 is not the opposite of x > 0 at NaN: the gradient there comes out 0.
+            "leaky_relu_backward": (
+                "def leaky_relu_backward(dout, x, negative_slope):\n"
+                "    return dout * (x > 0) + negative_slope * dout * (x <= 0)"
+            ),
+            # exp(x) - 1 loses the digits of tiny negative inputs; expm1 keeps them.
+            "elu": "def elu(x, alpha):\n    return np.where(x > 0, x, alpha * (np.exp(x) - 1))",
+            # A guess instead of autograd: leaky_relu's gradient at 0 is its slope.
+            "grads_at_zero": "grads_at_zero = (0.0, 0.0, 1.0, 0.5)",
+        },
+    )
+    klass.grade()
+    results = klass.results("wrong")
+    functions = ["he_std", "dead_fraction", "born_dead_probability", "leaky_relu_backward", "elu"]
+    assert_only(results, dict.fromkeys([*functions, "grads_at_zero"], "failed"))
+    for question in functions:
+        assert_hidden_failure(results[question][2], question)
+    assert "grads_at_zero[1]: wrong value" in results["grads_at_zero"][2]
 
 
 def test_hidden_cases_depend_on_the_secret_only(klass):

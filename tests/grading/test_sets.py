@@ -1,0 +1,187 @@
+"""The reference answers of the exercise sets against independent computations, and answers
+judged by what they do (``Question.evaluate``)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from relu_course.grading import check
+from relu_course.grading.questions import Question
+from relu_course.grading.sets import properties, tradeoffs
+
+
+def run_check(question_id: str, namespace: dict) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        check(question_id, namespace)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        (np.ones((2, 2)), np.array([0.0, -1.0]), np.array([1.0, -2.0]), 0.0),
+        ([[1, -1], [-1, 1]], [0, 0], [1, 1], 0),  # lists of ints are fine
+        (np.array([[-1.0, 1.0], [1.0, -1.0]]), np.zeros(2), np.ones(2), np.array([0.0])),
+        # scaled units: incoming weights times 4, outgoing weight divided by 4
+        (4 * np.ones((2, 2)), np.array([0.0, -4.0]), np.array([0.25, -0.5]), 0.0),
+    ],
+)
+def test_any_xor_net_is_right(weights):
+    assert np.array_equal(properties.xor_outputs(weights), properties.XOR_Y)
+    assert "xor_weights: 1 of 1 public checks passed." in run_check(
+        "xor_weights", {"xor_weights": weights}
+    )
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ((np.eye(2), np.zeros(2), np.ones(2), 0.0), "wrong values at 1 of 4 positions"),
+        ((np.eye(2), np.zeros(2), np.ones(2)), "must be a tuple of four items"),
+        ("weights", "must be a tuple of four items"),
+        ((np.eye(3), np.zeros(2), np.ones(2), 0.0), "W1 must have shape (2, 2), got shape (3, 3)"),
+        ((np.eye(2), np.zeros(2), np.ones(2), [1.0, 2.0]), "b2 must have shape ()"),
+        ((np.eye(2), "b1", np.ones(2), 0.0), "b1 must be an array of numbers"),
+        ((np.eye(2), np.zeros(2), np.full(2, np.nan), 0.0), "wrong values at 4 of 4"),
+    ],
+)
+def test_a_wrong_or_malformed_xor_net_says_why(weights, message):
+    output = run_check("xor_weights", {"xor_weights": weights})
+    assert message in output
+    assert "xor_weights: 0 of 1 public checks passed." in output
+
+
+def test_evaluate_errors_become_verdicts_not_crashes():
+    def fragile(answer):
+        return {"a": 1}[answer]  # KeyError: a bug, or an answer it did not foresee
+
+    q = Question(id="q", points=1, kind="value", prompt="", reference=lambda: 1.0, evaluate=fragile)
+    assert q.judge(1.0, "a", what="q").ok
+    verdict = q.judge(1.0, "b", what="q")
+    assert not verdict.ok
+    assert verdict.reason.startswith("q: could not be evaluated (KeyError")
+
+
+# --------------------------------------------------------------------------- 03_properties
+
+
+def _pieces_by_slopes(w, b, v, lo, hi) -> int:
+    """Linear pieces counted from f's slopes between consecutive candidate bends."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        at = -b / w
+    candidates = sorted({float(t) for t in at[(w != 0) & (lo < at) & (at < hi)]})
+    ends = [lo, *candidates, hi]
+    slopes = [
+        float(np.sum(v * w * (w * (left + right) / 2 + b > 0)))
+        for left, right in itertools.pairwise(ends)
+    ]
+    changes = [not math.isclose(s, t, abs_tol=1e-12) for s, t in itertools.pairwise(slopes)]
+    return 1 + sum(changes)
+
+
+def test_count_pieces_agrees_with_the_slopes_of_f():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        h = int(rng.integers(1, 12))
+        if rng.random() < 0.5:
+            w, b, v = (rng.integers(-3, 4, size=h).astype(float) for _ in range(3))
+        else:
+            w, b, v = (rng.normal(size=h) for _ in range(3))
+        lo = float(rng.integers(-3, 1))
+        hi = lo + float(rng.integers(1, 5))
+        assert properties.count_pieces(w, b, v, lo, hi) == _pieces_by_slopes(w, b, v, lo, hi)
+
+
+def test_count_pieces_examples_of_the_notebook():
+    cancel = np.array([1.0, -2.0]), np.array([-1.0, 2.0]), np.array([2.0, -1.0])
+    assert properties.count_pieces(*cancel, 0.0, 2.0) == 1
+    # the same bend, counted once; a bend at an end of the interval splits nothing
+    assert properties.count_pieces(np.ones(2), np.zeros(2), np.ones(2), -1.0, 1.0) == 2
+    assert properties.count_pieces(np.ones(1), np.zeros(1), np.ones(1), 0.0, 1.0) == 1
+
+
+def test_chain_grad_is_torch_autograd():
+    torch = pytest.importorskip("torch")
+    acts = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
+    for case in properties._chain_hidden(np.random.default_rng(1)):
+        x0, w, b, activation = case
+        x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+        a = x
+        for wl, bl in zip(w.tolist(), b.tolist(), strict=True):
+            a = acts[activation](wl * a + bl)
+        a.backward()
+        expected = float(x.grad)
+        assert math.isclose(properties.chain_grad(*case), expected, rel_tol=1e-9, abs_tol=1e-300)
+
+
+def test_the_sigmoid_chain_at_zero_reaches_the_quarter_bound():
+    assert properties.chain_grad(0.0, np.ones(8), np.array([0.0] + [-0.5] * 7), "sigmoid") == (
+        0.25**8
+    )
+
+
+def test_relu_memory_time_and_sparsity():
+    assert properties.relu_memory_time(10**6, 4, 100.0) == pytest.approx(80e-6)
+    h = np.array([[0.0, -0.0, 1e-30], [np.nan, 2.0, 0.0]], np.float32)
+    assert properties.sparsity(h) == 0.5
+
+
+# --------------------------------------------------------------------------- 04_tradeoffs
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.01, 0.2, 1.0])
+def test_he_std_is_torch_kaiming_normal(slope):
+    torch = pytest.importorskip("torch")
+    w = torch.empty(2000, 500)
+    torch.manual_seed(0)
+    torch.nn.init.kaiming_normal_(w, a=slope)
+    gain = torch.nn.init.calculate_gain("leaky_relu", slope)
+    assert tradeoffs.he_std(500, slope) == pytest.approx(gain / math.sqrt(500), rel=1e-12)
+    assert float(w.std()) == pytest.approx(tradeoffs.he_std(500, slope), rel=0.01)
+
+
+def test_he_std_keeps_the_mean_square_through_deep_leaky_layers():
+    rng = np.random.default_rng(0)
+    for slope in (0.0, 0.3):
+        a = rng.normal(size=(64, 1024))
+        start = np.mean(a**2)
+        for _ in range(10):
+            z = a @ rng.normal(scale=tradeoffs.he_std(1024, slope), size=(1024, 1024))
+            a = np.where(z > 0, z, slope * z)
+        # Within a factor 2 after 10 layers; 1 + a in place of 1 + a**2 drifts by
+        # (1.09 / 1.3)**10, about 0.17, at a = 0.3.
+        assert 0.5 < np.mean(a**2) / start < 2.0
+
+
+def test_dead_fraction_edges():
+    Z = np.array([[0.0, -0.0, -1.0, 1e-30, -np.inf], [-2.0, -0.0, -np.inf, -1.0, np.inf]])
+    assert tradeoffs.dead_fraction(Z) == 3 / 5
+
+
+def test_born_dead_probability_by_simulation():
+    rng = np.random.default_rng(0)
+    for widths in ([1], [2, 2], [3, 1, 4], [2] * 6):
+        trials = 20000
+        h = np.ones((trials, 3))  # one fixed non-zero input, fed to every sampled network
+        for n in widths:
+            W = rng.normal(size=(trials, n, h.shape[1]))
+            h = np.maximum(np.einsum("tij,tj->ti", W, h), 0)
+        simulated = np.mean(np.all(h == 0, axis=1))
+        exact = tradeoffs.born_dead_probability(widths)
+        assert abs(simulated - exact) < 4 * math.sqrt(exact * (1 - exact) / trials) + 1e-3
+    assert tradeoffs.born_dead_probability([60]) == pytest.approx(2.0**-60, rel=1e-12)
+
+
+def test_grads_at_zero_are_what_the_notebook_says():
+    pytest.importorskip("torch")
+    assert tradeoffs.grads_at_zero() == (0.0, 0.01, 1.0, 0.5)
