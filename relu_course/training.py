@@ -21,7 +21,7 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
-__all__ = ["History", "accuracy", "evaluate", "fit", "set_seed"]
+__all__ = ["History", "accuracy", "box_iou", "evaluate", "fit", "mean_iou", "set_seed"]
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 """A loss: ``loss_fn(y_hat, y)`` returns a scalar tensor, the mean over the batch."""
@@ -102,6 +102,78 @@ def accuracy(y_hat: Tensor, y: Tensor) -> float:
     if y.dtype.is_floating_point or y.dtype.is_complex or y.dtype == torch.bool:
         raise ValueError(f"accuracy: y must hold integer classes, got dtype {y.dtype}")
     return float((y_hat.argmax(dim=1) == y).float().mean())
+
+
+def box_iou(boxes_a: Tensor, boxes_b: Tensor) -> Tensor:
+    r"""Intersection over union of each pair of boxes, row by row.
+
+    A box is :math:`(x_1, y_1, x_2, y_2)`, its corners, as :func:`relu_course.data.coloured_digits`
+    gives them. A box with :math:`x_2 < x_1` or :math:`y_2 < y_1` (a regression head may
+    predict one) has no area. The IoU of two boxes whose union has no area is 0.
+
+    .. math::
+        \operatorname{IoU}(A, B) = rac{|A \cap B|}{|A| + |B| - |A \cap B|}
+
+    Args:
+        boxes_a: boxes, one per row.
+        boxes_b: boxes of the same shape.
+
+    Returns:
+        The IoU of each row's two boxes, in ``[0, 1]``, in the boxes' floating dtype.
+
+    Raises:
+        ValueError: the shapes are not both ``(N, 4)``.
+
+    Shape:
+        - boxes_a, boxes_b: :math:`(N, 4)`.
+        - Output: :math:`(N,)`.
+
+    Examples:
+        >>> a = torch.tensor([[0.0, 0.0, 2.0, 2.0], [0.0, 0.0, 1.0, 1.0]])
+        >>> b = torch.tensor([[1.0, 1.0, 3.0, 3.0], [2.0, 2.0, 3.0, 3.0]])
+        >>> box_iou(a, b)  # overlap 1 of union 7; disjoint
+        tensor([0.1429, 0.0000])
+    """
+    if boxes_a.dim() != 2 or boxes_a.shape[1:] != (4,) or boxes_a.shape != boxes_b.shape:
+        raise ValueError(
+            "box_iou: expected two (N, 4) tensors of boxes (x1, y1, x2, y2), got "
+            f"{tuple(boxes_a.shape)} and {tuple(boxes_b.shape)}"
+        )
+
+    def area(x1: Tensor, y1: Tensor, x2: Tensor, y2: Tensor) -> Tensor:
+        return (x2 - x1).clamp(min=0) * (y2 - y1).clamp(min=0)
+
+    a, b = boxes_a.unbind(dim=1), boxes_b.unbind(dim=1)
+    inter = area(
+        torch.maximum(a[0], b[0]),
+        torch.maximum(a[1], b[1]),
+        torch.minimum(a[2], b[2]),
+        torch.minimum(a[3], b[3]),
+    )
+    union = area(*a) + area(*b) - inter
+    return torch.where(union > 0, inter / union.clamp(min=torch.finfo(union.dtype).tiny), 0.0)
+
+
+def mean_iou(y_hat: Tensor, y: Tensor) -> float:
+    """Mean IoU of predicted boxes against the true boxes: a metric for :func:`fit`.
+
+    Args:
+        y_hat: predicted boxes ``(x1, y1, x2, y2)``, one per row.
+        y: the true boxes.
+
+    Returns:
+        The mean of :func:`box_iou` over the rows, a float in ``[0, 1]``.
+
+    Raises:
+        ValueError: the shapes are not both ``(N, 4)`` with ``N >= 1``.
+
+    Examples:
+        >>> mean_iou(torch.tensor([[0.0, 0.0, 1.0, 1.0]]), torch.tensor([[0.0, 0.0, 1.0, 2.0]]))
+        0.5
+    """
+    if len(y) == 0:
+        raise ValueError("mean_iou: no boxes to score (N = 0)")
+    return float(box_iou(y_hat.detach().float(), y.float()).mean())
 
 
 @dataclass

@@ -12,7 +12,7 @@ from torch import nn
 
 from relu_course.data import Split, coloured_digits, load_digits
 from relu_course.torch_nn.models import BoxRegressor, ConvNet, FeedForwardClassifier
-from relu_course.training import History, accuracy, evaluate, fit, set_seed
+from relu_course.training import History, accuracy, box_iou, evaluate, fit, mean_iou, set_seed
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -654,3 +654,68 @@ def test_fit_and_evaluate_on_the_gpu(digits):
     assert all(p.device.type == "cuda" for p in net.parameters())
     gpu = digits.to("cuda")
     assert fit(net, gpu.X_train, gpu.y_train, num_epochs=1, lr=0.1, max_steps=3).steps == 3
+
+
+def _iou_by_formula(a, b):
+    """IoU of two boxes from the interval lengths, one pair at a time (the oracle)."""
+    overlap_x = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    overlap_y = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = overlap_x * overlap_y
+    area_a = max(0.0, a[2] - a[0]) * max(0.0, a[3] - a[1])
+    area_b = max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+    union = area_a + area_b - inter
+    return inter / union if union > 0 else 0.0
+
+
+def test_box_iou_matches_the_formula_on_random_and_special_boxes():
+    rng = np.random.default_rng(0)
+    corners = rng.uniform(0, 1, size=(500, 2, 2))
+    boxes = np.concatenate([corners.min(axis=1), corners.max(axis=1)], axis=1)
+    a, b = boxes[:250], boxes[250:]
+    special_a = [[0, 0, 1, 1], [0, 0, 1, 1], [0, 0, 2, 2], [0, 0, 1, 1], [0.5, 0.5, 0.5, 0.5]]
+    special_b = [[0, 0, 1, 1], [1, 0, 2, 1], [0.5, 0.5, 1, 1], [1, 1, 0, 0], [0.5, 0.5, 0.5, 0.5]]
+    a = np.concatenate([a, special_a]).astype(np.float32)
+    b = np.concatenate([b, special_b]).astype(np.float32)
+    got = box_iou(torch.from_numpy(a), torch.from_numpy(b))
+    want = np.array([_iou_by_formula(p, q) for p, q in zip(a.tolist(), b.tolist(), strict=True)])
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-7)
+    # identical: 1; touching edges: 0; nested: the area ratio; an inverted box has no area;
+    # two points: no union, IoU 0 (not NaN).
+    np.testing.assert_allclose(got[-5:].numpy(), [1.0, 0.0, 0.0625, 0.0, 0.0], atol=1e-7)
+    assert got.dtype == torch.float32
+    assert bool(((got >= 0) & (got <= 1)).all())
+
+
+def test_box_iou_is_symmetric_and_refuses_other_shapes():
+    a, b = torch.rand(10, 4), torch.rand(10, 4)
+    torch.testing.assert_close(box_iou(a, b), box_iou(b, a))
+    with pytest.raises(ValueError, match=r"\(N, 4\)"):
+        box_iou(torch.rand(10, 4), torch.rand(9, 4))
+    with pytest.raises(ValueError, match=r"\(N, 4\)"):
+        box_iou(torch.rand(4), torch.rand(4))
+
+
+def test_mean_iou_is_a_metric_fit_can_track():
+    truth = torch.tensor([[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 2.0, 2.0]])
+    assert mean_iou(truth, truth) == pytest.approx(1.0)
+    assert mean_iou(truth + 10, truth) == 0.0
+    with pytest.raises(ValueError, match="no boxes"):
+        mean_iou(torch.zeros(0, 4), torch.zeros(0, 4))
+    # fit tracks it: a linear map learning the identity on boxes goes from IoU ~0 to > 0.6
+    torch.manual_seed(0)
+    corners = torch.rand(256, 2, 2)
+    boxes = torch.cat([corners.min(dim=1).values, corners.max(dim=1).values], dim=1)
+    net = nn.Linear(4, 4)
+    history = fit(
+        net,
+        boxes,
+        boxes,
+        num_epochs=30,
+        lr=0.05,
+        optimizer="adam",
+        loss_fn=nn.MSELoss(),
+        metrics={"iou": mean_iou},
+        valid=(boxes, boxes),
+    )
+    assert history.valid_metrics["iou"][0] < 0.1
+    assert history.valid_metrics["iou"][-1] > 0.6
