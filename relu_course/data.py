@@ -6,14 +6,19 @@ bounding box per image, for the convolutional and box-regression chapters. Both 
 deterministic: the same arguments give the same tensors, bit for bit, on every call. Both
 split the digits the same way for a given ``seed`` (stratified by class), so a model trained on
 the train part of one never saw the test digits of the other.
+
+For the recurrent chapter, :func:`char_corpus` turns the help texts that ship with Python
+(``pydoc_data.topics``, the pages of ``help("if")`` and the like) into a character corpus
+with a vocabulary, a train and a validation part, and seeded batches.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +26,7 @@ import torch
 
 from relu_course.torch_nn.device import best_device
 
-__all__ = ["Split", "coloured_digits", "load_digits"]
+__all__ = ["CharCorpus", "Split", "char_corpus", "coloured_digits", "load_digits"]
 
 Device = torch.device | str | None
 
@@ -440,3 +445,197 @@ def coloured_digits(
     X_train, y_train, boxes_train, X_test, y_test, boxes_test = tensors
     split = Split(X_train, y_train, X_test, y_test, boxes_train, boxes_test)
     return split.to(target_device)
+
+
+# Typographic characters of the help texts, spelled in ASCII so that the vocabulary stays small.
+_ASCII_SPELLING = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+    }
+)
+
+
+@dataclass(frozen=True, repr=False)
+class CharCorpus:
+    """A text as integer ids: its vocabulary and a train and a validation part.
+
+    Attributes:
+        vocab: the characters, sorted; a character's id is its index here.
+        train: the ids of the first part of the text, int64.
+        valid: the ids of the rest, int64 (a contiguous stretch of text the model never
+            trains on).
+    """
+
+    vocab: tuple[str, ...]
+    train: torch.Tensor
+    valid: torch.Tensor
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of distinct characters."""
+        return len(self.vocab)
+
+    def encode(self, text: str) -> torch.Tensor:
+        """The ids of the characters of ``text``, int64.
+
+        Raises:
+            ValueError: ``text`` holds a character outside the vocabulary (named).
+        """
+        index = {ch: i for i, ch in enumerate(self.vocab)}
+        unknown = sorted(set(text) - index.keys())
+        if unknown:
+            raise ValueError(f"CharCorpus.encode: characters not in the vocabulary: {unknown}")
+        return torch.tensor([index[ch] for ch in text], dtype=torch.int64)
+
+    def decode(self, ids: torch.Tensor | Sequence[int]) -> str:
+        """The text of a sequence of ids.
+
+        Raises:
+            ValueError: an id is outside ``0 .. vocab_size - 1``.
+        """
+        values = ids.tolist() if isinstance(ids, torch.Tensor) else list(ids)
+        bad = [i for i in values if not 0 <= i < self.vocab_size]
+        if bad:
+            raise ValueError(
+                f"CharCorpus.decode: ids must be in 0 .. {self.vocab_size - 1}, got {bad[:5]}"
+            )
+        return "".join(self.vocab[i] for i in values)
+
+    def batches(
+        self,
+        part: Literal["train", "valid"] = "train",
+        *,
+        seq_len: int,
+        batch_size: int,
+        seed: int = 0,
+        device: Device = None,
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """One pass over a part in random windows: inputs and the next characters to predict.
+
+        The part is cut into non-overlapping windows of ``seq_len + 1`` characters, starting
+        at a random offset below ``seq_len`` (so that the windows' edges move from pass to
+        pass), and the windows are visited in a random order; both are drawn from a generator
+        seeded by ``seed``. Each window gives an input ``X`` (its first ``seq_len`` ids) and a
+        target ``Y`` (its last ``seq_len``: each input's next character). The last batch may
+        be smaller.
+
+        Args:
+            part: ``"train"`` or ``"valid"``.
+            seq_len: characters per input sequence, at least 1.
+            batch_size: sequences per batch, at least 1.
+            seed: seeds the offset and the order.
+            device: where the batches are put. Default: the CPU.
+
+        Yields:
+            Pairs ``(X, Y)`` of int64 tensors of shape ``(batch, seq_len)``.
+
+        Raises:
+            ValueError: a bad ``part``, ``seq_len`` or ``batch_size``, or a part too short
+                for one window.
+
+        Examples:
+            >>> corpus = char_corpus(max_chars=2000)
+            >>> X, Y = next(corpus.batches(seq_len=8, batch_size=4))
+            >>> X.shape, bool((X[:, 1:] == Y[:, :-1]).all())
+            (torch.Size([4, 8]), True)
+        """
+        where = "CharCorpus.batches"
+        if part not in ("train", "valid"):
+            raise ValueError(f"{where}: part must be 'train' or 'valid', got {part!r}")
+        seq_len = _check_int("seq_len", seq_len, 1, where)
+        batch_size = _check_int("batch_size", batch_size, 1, where)
+        _check_int("seed", seed, 0, where)
+        target_device = torch.device("cpu") if device is None else _device(device, where)
+        ids = self.train if part == "train" else self.valid
+        generator = torch.Generator().manual_seed(seed)
+        offset = int(torch.randint(seq_len, (1,), generator=generator))
+        num_windows = (len(ids) - offset) // (seq_len + 1)
+        if num_windows < 1:
+            raise ValueError(
+                f"{where}: the {part} part has {len(ids)} characters, too few for one window "
+                f"of seq_len + 1 = {seq_len + 1}"
+            )
+        windows = ids[offset : offset + num_windows * (seq_len + 1)].reshape(num_windows, -1)
+        order = torch.randperm(num_windows, generator=generator)
+        for first in range(0, num_windows, batch_size):
+            batch = windows[order[first : first + batch_size]].to(target_device)
+            yield batch[:, :-1], batch[:, 1:]
+
+    def unigram_loss(self, part: Literal["train", "valid"] = "valid") -> float:
+        """Cross-entropy, in nats per character, of the train part's character frequencies.
+
+        The baseline of a character model: a model that ignores context entirely and
+        predicts every character with its frequency in the training text scores this. A
+        character unseen in training gets the count 1 (add-one smoothing), so the loss is
+        finite.
+
+        Args:
+            part: the part scored.
+
+        Returns:
+            The mean of ``-log p(c)`` over the part's characters.
+        """
+        counts = torch.bincount(self.train, minlength=self.vocab_size).double() + 1
+        log_p = torch.log(counts / counts.sum())
+        ids = self.train if part == "train" else self.valid
+        return float(-log_p[ids].mean())
+
+    def __repr__(self) -> str:
+        return (
+            f"CharCorpus(vocab_size={self.vocab_size}, train={len(self.train):,} chars, "
+            f"valid={len(self.valid):,} chars)"
+        )
+
+
+def char_corpus(*, max_chars: int | None = None, valid_fraction: float = 0.1) -> CharCorpus:
+    """The help texts that ship with Python as a character corpus.
+
+    ``pydoc_data.topics`` holds the pages ``help()`` shows for Python's keywords and topics
+    (about 465,000 characters on Python 3.11; the text differs a little between Python
+    versions). They are joined in the order of their topic names, separated by blank lines;
+    typographic quotes, dashes and ellipses are spelled in ASCII and any other non-ASCII
+    character is dropped, which leaves a vocabulary of about 95 characters. The last
+    ``valid_fraction`` of the text is the validation part. Nothing is random here; the
+    randomness is in :meth:`CharCorpus.batches`.
+
+    Args:
+        max_chars: keep only the first ``max_chars`` characters (for quick experiments), or
+            ``None`` for all. Default: ``None``.
+        valid_fraction: the share of the text held out for validation, in (0, 1). Default: 0.1.
+
+    Returns:
+        The corpus.
+
+    Raises:
+        ValueError: ``max_chars`` below 100, or ``valid_fraction`` outside (0, 1).
+
+    Examples:
+        >>> corpus = char_corpus()
+        >>> corpus.decode(corpus.encode("if x > 0:"))
+        'if x > 0:'
+    """
+    from pydoc_data.topics import topics
+
+    where = "char_corpus"
+    if max_chars is not None:
+        max_chars = _check_int("max_chars", max_chars, 100, where)
+    if isinstance(valid_fraction, bool) or not isinstance(valid_fraction, float | int):
+        raise TypeError(f"{where}: valid_fraction must be a float, got {valid_fraction!r}")
+    if not 0.0 < valid_fraction < 1.0:
+        raise ValueError(f"{where}: valid_fraction must be in (0, 1), got {valid_fraction}")
+    text = "\n\n".join(topics[name] for name in sorted(topics))
+    text = text.translate(_ASCII_SPELLING).encode("ascii", "ignore").decode("ascii")
+    if max_chars is not None:
+        text = text[:max_chars]
+    vocab = tuple(sorted(set(text)))
+    lookup = np.zeros(max(map(ord, vocab)) + 1, dtype=np.int64)
+    lookup[[ord(ch) for ch in vocab]] = np.arange(len(vocab))
+    ids = torch.from_numpy(lookup[np.frombuffer(text.encode("ascii"), dtype=np.uint8)])
+    num_valid = max(1, round(valid_fraction * len(ids)))
+    return CharCorpus(vocab, ids[:-num_valid].clone(), ids[-num_valid:].clone())

@@ -10,7 +10,14 @@ import torch
 import torch.nn.functional as F
 from sklearn.datasets import load_digits as sklearn_load_digits
 
-from relu_course.data import BACKGROUND, Split, coloured_digits, load_digits
+from relu_course.data import (
+    BACKGROUND,
+    CharCorpus,
+    Split,
+    char_corpus,
+    coloured_digits,
+    load_digits,
+)
 
 FIELDS = ("X_train", "y_train", "X_test", "y_test", "boxes_train", "boxes_test")
 
@@ -370,3 +377,110 @@ def test_loaders_put_the_tensors_on_the_gpu():
         assert getattr(split, name).device.type == "cuda"
     assert_same(split.to("cpu"), coloured_digits())
     assert load_digits(device="cuda").X_test.device.type == "cuda"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> CharCorpus:
+    return char_corpus()
+
+
+def test_the_corpus_is_pythons_help_text_in_ascii(corpus):
+    from pydoc_data.topics import topics
+
+    text = corpus.decode(torch.cat([corpus.train, corpus.valid]))
+    assert text.isascii()
+    assert corpus.vocab == tuple(sorted(set(text)))
+    assert 80 <= corpus.vocab_size <= 100
+    # Every topic's ASCII lines are there, in the order of the topic names.
+    first, last = sorted(topics)[0], sorted(topics)[-1]
+    assert text.startswith(topics[first][:200])
+    assert text.index(topics[first][:200]) < text.index(topics[last][:200])
+    # typographic quotes were spelled in ASCII, not dropped
+    assert "\u201c" in "".join(topics.values())
+    assert text.count('"') > "".join(topics.values()).count('"')
+
+
+def test_the_validation_part_is_the_end_of_the_text(corpus):
+    total = len(corpus.train) + len(corpus.valid)
+    assert len(corpus.valid) == round(0.1 * total)
+    small = char_corpus(max_chars=1000, valid_fraction=0.25)
+    assert (len(small.train), len(small.valid)) == (750, 250)
+    np.testing.assert_array_equal(
+        small.encode(corpus.decode(torch.cat([corpus.train, corpus.valid])[:1000])),
+        torch.cat([small.train, small.valid]),
+    )
+
+
+def test_encode_and_decode_are_inverse_and_refuse_strangers(corpus):
+    text = "def relu(x):\n    return max(0, x)"
+    ids = corpus.encode(text)
+    assert ids.dtype == torch.int64
+    assert corpus.decode(ids) == text
+    assert corpus.decode(ids.tolist()) == text
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        corpus.encode("ReLU \u2265 0")
+    with pytest.raises(ValueError, match=r"ids must be in 0 \.\."):
+        corpus.decode([0, corpus.vocab_size])
+
+
+def test_batches_are_shifted_windows_covering_the_part_once():
+    # A part whose ids are their own positions shows where each window was cut.
+    positions = torch.arange(95)
+    toy = CharCorpus(tuple(chr(32 + i) for i in range(95)), positions, positions)
+    seq_len, batch_size = 6, 4
+    for seed in range(5):
+        pairs = list(toy.batches(seq_len=seq_len, batch_size=batch_size, seed=seed))
+        assert all(len(x) == batch_size for x, _ in pairs[:-1])
+        X = torch.cat([x for x, _ in pairs])
+        Y = torch.cat([y for _, y in pairs])
+        assert X.shape[1] == Y.shape[1] == seq_len
+        assert X.dtype == torch.int64
+        starts = X[:, 0]
+        for x, y, start in zip(X, Y, starts.tolist(), strict=True):
+            assert torch.equal(x, torch.arange(start, start + seq_len))
+            assert torch.equal(y, x + 1)  # each input's next character
+        # non-overlapping windows of seq_len + 1 from one offset below seq_len, each once
+        offset = int(starts.min())
+        assert offset < seq_len
+        assert sorted(starts.tolist()) == list(range(offset, 95 - seq_len, seq_len + 1))
+        assert len(starts) == (95 - offset) // (seq_len + 1)
+
+
+def test_batches_are_seeded(corpus):
+    def first(seed):
+        return next(corpus.batches(seq_len=10, batch_size=4, seed=seed))[0]
+
+    assert torch.equal(first(0), first(0))
+    assert not torch.equal(first(0), first(1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"part": "test", "seq_len": 4, "batch_size": 2}, "part must be"),
+        ({"seq_len": 0, "batch_size": 2}, "seq_len must be at least 1"),
+        ({"seq_len": 4, "batch_size": 0}, "batch_size must be at least 1"),
+        ({"seq_len": 10**7, "batch_size": 2}, "too few for one window"),
+    ],
+)
+def test_bad_batch_arguments_are_clear_errors(corpus, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        next(corpus.batches(**kwargs))
+
+
+def test_bad_corpus_arguments_are_clear_errors():
+    with pytest.raises(ValueError, match="max_chars must be at least 100"):
+        char_corpus(max_chars=10)
+    with pytest.raises(ValueError, match=r"valid_fraction must be in \(0, 1\)"):
+        char_corpus(valid_fraction=1.0)
+
+
+def test_the_unigram_baseline_is_the_entropy_of_the_training_frequencies(corpus):
+    counts = Counter(corpus.decode(corpus.train))
+    total = sum(counts.values()) + corpus.vocab_size  # add-one smoothing
+    p = {ch: (counts[ch] + 1) / total for ch in corpus.vocab}
+    text = corpus.decode(corpus.valid)
+    expected = -sum(np.log(p[ch]) for ch in text) / len(text)
+    assert corpus.unigram_loss() == pytest.approx(expected, rel=1e-9)
+    # far below a uniform guess over the vocabulary, which knows nothing
+    assert corpus.unigram_loss() < np.log(corpus.vocab_size) - 0.8
