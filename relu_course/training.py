@@ -112,7 +112,7 @@ def box_iou(boxes_a: Tensor, boxes_b: Tensor) -> Tensor:
     predict one) has no area. The IoU of two boxes whose union has no area is 0.
 
     .. math::
-        \operatorname{IoU}(A, B) = rac{|A \cap B|}{|A| + |B| - |A \cap B|}
+        \operatorname{IoU}(A, B) = \frac{|A \cap B|}{|A| + |B| - |A \cap B|}
 
     Args:
         boxes_a: boxes, one per row.
