@@ -32,6 +32,7 @@ __all__ = [
     "plot_activation_regions",
     "plot_ai_ml_dl",
     "plot_born_dead",
+    "plot_boxes",
     "plot_copy_ratios",
     "plot_curves",
     "plot_curves_to_threshold",
@@ -801,4 +802,111 @@ def plot_born_dead(
         ylim=(-0.03, 1.03),
     )
     ax.legend(fontsize=8, ncol=2)
+    return ax
+
+
+def plot_boxes(
+    images: npt.ArrayLike,
+    true_boxes: npt.ArrayLike,
+    pred_boxes: npt.ArrayLike | None = None,
+    *,
+    captions: list[str] | tuple[str, ...] | None = None,
+    ncols: int = 5,
+    title: str = "True and predicted boxes",
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw RGB images side by side, each with its true box and, optionally, a predicted one.
+
+    The images are tiled row by row into one mosaic with a white gap between them. Boxes are
+    ``(x1, y1, x2, y2)`` as fractions of the image's width and height, as
+    :func:`relu_course.data.coloured_digits` gives them (``x`` to the right, ``y`` down); box
+    edges are pixel edges. The true box is drawn solid (green), the predicted one dashed (red).
+
+    Args:
+        images: ``(N, 3, H, W)`` (channels first, as the course's tensors) or ``(N, H, W, 3)``,
+            values in ``[0, 1]``.
+        true_boxes: ``(N, 4)``, one box per image.
+        pred_boxes: ``(N, 4)`` predictions, or ``None`` to draw the true boxes only.
+        captions: one short text per image, written in its top-left corner (an IoU, say),
+            or ``None``.
+        ncols: images per row of the mosaic.
+        title: the figure's title.
+        ax: axes to draw on, or ``None`` for a new figure.
+
+    Returns:
+        The axes drawn on: one image (the mosaic), then for each image its true box and, with
+        ``pred_boxes``, its predicted box as ``Rectangle`` patches, in that order.
+
+    Raises:
+        ValueError: the images are not RGB, the boxes are not ``(N, 4)`` for the ``N``
+            images, there is no image, ``ncols`` < 1, or ``captions`` has the wrong length.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    pictures = np.asarray(images, dtype=float)
+    if pictures.ndim == 4 and pictures.shape[1] == 3 and pictures.shape[-1] != 3:
+        pictures = pictures.transpose(0, 2, 3, 1)
+    if pictures.ndim != 4 or pictures.shape[-1] != 3 or len(pictures) == 0:
+        raise ValueError(
+            "plot_boxes: images must be a non-empty batch (N, 3, H, W) or (N, H, W, 3), got "
+            f"shape {pictures.shape}"
+        )
+    n, height, width = pictures.shape[:3]
+    true = np.asarray(true_boxes, dtype=float)
+    pred = None if pred_boxes is None else np.asarray(pred_boxes, dtype=float)
+    for name, boxes in (("true_boxes", true), ("pred_boxes", pred)):
+        if boxes is not None and boxes.shape != (n, 4):
+            raise ValueError(f"plot_boxes: {name} must have shape ({n}, 4), got {boxes.shape}")
+    if ncols < 1:
+        raise ValueError(f"plot_boxes: ncols must be at least 1, got {ncols}")
+    if captions is not None and len(captions) != n:
+        raise ValueError(f"plot_boxes: {len(captions)} captions for {n} images")
+    cols = min(ncols, n)
+    rows = -(-n // cols)
+    gap = max(1, width // 8)
+    mosaic = np.ones((rows * (height + gap) - gap, cols * (width + gap) - gap, 3))
+    ax = new_axes(ax, figsize=(1.3 * cols + 0.6, 1.3 * rows + 0.9) if ax is None else None)
+    corners = []
+    for i in range(n):
+        top, left = (i // cols) * (height + gap), (i % cols) * (width + gap)
+        mosaic[top : top + height, left : left + width] = np.clip(pictures[i], 0.0, 1.0)
+        corners.append((top, left))
+    ax.imshow(mosaic, extent=(-0.5, mosaic.shape[1] - 0.5, mosaic.shape[0] - 0.5, -0.5))
+    for i, (top, left) in enumerate(corners):
+        styles = [(true[i], COLORS[2], "-")]
+        if pred is not None:
+            styles.append((pred[i], COLORS[0], "--"))
+        for (x1, y1, x2, y2), color, style in styles:
+            ax.add_patch(
+                Rectangle(
+                    (left - 0.5 + x1 * width, top - 0.5 + y1 * height),
+                    (x2 - x1) * width,
+                    (y2 - y1) * height,
+                    fill=False,
+                    edgecolor=color,
+                    linestyle=style,
+                    linewidth=1.5,
+                )
+            )
+        if captions is not None:
+            ax.text(
+                left + 0.5,
+                top + 0.5,
+                captions[i],
+                color="white",
+                fontsize=7,
+                va="top",
+                ha="left",
+                bbox={"facecolor": "black", "alpha": 0.5, "pad": 1, "lw": 0},
+            )
+    ax.set(title=title, xlabel="x (left to right)", ylabel="y (top to bottom)")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    handles = [Line2D([], [], color=COLORS[2], linestyle="-", label="true box")]
+    if pred is not None:
+        handles.append(Line2D([], [], color=COLORS[0], linestyle="--", label="predicted box"))
+    # Below the x label, where the legend hides no image.
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2)
     return ax

@@ -408,3 +408,52 @@ def test_plot_born_dead_draws_estimates_and_both_bounds_per_width():
     _, given = plt.subplots()
     assert plot_born_dead(depths, estimates, upper, ax=given) is given
     assert len(given.get_lines()) == 4
+
+
+def test_plot_boxes_tiles_the_images_and_draws_true_and_predicted_boxes():
+    from matplotlib.image import AxesImage
+    from matplotlib.patches import Rectangle
+
+    from relu_course.plotting import COLORS, plot_boxes
+
+    images = np.zeros((3, 3, 8, 8))  # channels first, as coloured_digits gives them
+    true = np.array([[0.0, 0.0, 0.5, 0.5], [0.25, 0.25, 1.0, 1.0], [0.0, 0.5, 1.0, 1.0]])
+    pred = true + 0.125
+    with book_style():
+        ax = plot_boxes(images, true, pred, captions=["a", "b", "c"], ncols=2, title="Boxes")
+    assert ax.get_title() == "Boxes"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x (left to right)", "y (top to bottom)")
+    (mosaic,) = [im for im in ax.get_children() if isinstance(im, AxesImage)]
+    # Two rows of two 8-pixel images with a 1-pixel gap; the empty fourth tile stays white.
+    assert mosaic.get_array().shape == (17, 17, 3)
+    assert mosaic.get_array()[16, 16].tolist() == [1.0, 1.0, 1.0]
+    boxes = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(boxes) == 6
+    # The second image sits right of the first: its true box starts 9 + 0.25 * 8 pixels in.
+    second = boxes[2]
+    assert second.get_xy() == (9 - 0.5 + 2.0, -0.5 + 2.0)
+    assert (second.get_width(), second.get_height()) == (6.0, 6.0)
+    assert [p.get_linestyle() for p in boxes[:2]] == ["-", "--"]
+    assert matplotlib.colors.same_color(boxes[0].get_edgecolor(), COLORS[2])
+    assert matplotlib.colors.same_color(boxes[1].get_edgecolor(), COLORS[0])
+    assert [t.get_text() for t in ax.texts] == ["a", "b", "c"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["true box", "predicted box"]
+
+
+def test_plot_boxes_without_predictions_and_its_errors():
+    from matplotlib.patches import Rectangle
+
+    from relu_course.plotting import plot_boxes
+
+    images = np.zeros((2, 6, 6, 3))  # channels last works too
+    true = np.array([[0.0, 0.0, 1.0, 1.0], [0.5, 0.5, 1.0, 1.0]])
+    _, given = plt.subplots()
+    assert plot_boxes(images, true, ax=given) is given
+    assert len([p for p in given.patches if isinstance(p, Rectangle)]) == 2
+    assert [t.get_text() for t in given.get_legend().get_texts()] == ["true box"]
+    with pytest.raises(ValueError, match="pred_boxes"):
+        plot_boxes(images, true, true[:1])
+    with pytest.raises(ValueError, match="images"):
+        plot_boxes(np.zeros((2, 6, 6)), true)
+    with pytest.raises(ValueError, match="captions"):
+        plot_boxes(images, true, captions=["one"])
