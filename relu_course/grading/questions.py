@@ -33,7 +33,7 @@ Case = tuple[Any, ...]
 """The positional arguments of one call of an answer function (empty for a value)."""
 
 #: The modules of ``relu_course.grading.sets`` that define exercises, in book order.
-_SET_MODULES = ("deep_learning", "relu_definition", "properties", "tradeoffs")
+_SET_MODULES = ("deep_learning", "relu_definition", "properties", "tradeoffs", "feedforward")
 
 
 @dataclass(frozen=True)

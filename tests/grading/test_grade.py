@@ -192,6 +192,59 @@ def test_planted_wrong_answers_of_04_tradeoffs(klass):
     assert "grads_at_zero[1]: wrong value" in results["grads_at_zero"][2]
 
 
+def test_planted_wrong_answers_of_05_feedforward(klass):
+    klass.submit(
+        "wrong",
+        "05_feedforward",
+        answers={
+            # round(h / 4) for h // 4: equal when 4 divides h, as in every public case.
+            "box_regressor_num_params": (
+                "def box_regressor_num_params(input_size, hidden_size):\n"
+                "    h = hidden_size\n"
+                "    sizes = [input_size, h, round(h / 2), round(h / 4), 4]\n"
+                "    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))"
+            ),
+            # relu'(0) = 1: only the hidden cases have pre-activations exactly at 0.
+            "affine_relu_backward": (
+                "def affine_relu_backward(dout, x, w, b):\n"
+                "    da = dout * (x @ w + b >= 0)\n"
+                "    return da @ w.T, x.T @ da, da.sum(axis=0)"
+            ),
+            # The formula alone: 0 / 0 is NaN at p = 1, which only the hidden cases try.
+            "dropout_forward": ("def dropout_forward(x, p, mask):\n    return x * mask / (1 - p)"),
+            # Width times height clamped once: boxes apart along both axes overlap by a
+            # positive area; the public boxes are apart along x only.
+            "box_iou": (
+                "def box_iou(a, b):\n"
+                "    w = np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0])\n"
+                "    h = np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1])\n"
+                "    inter = np.maximum(w * h, 0.0)\n"
+                "    def area(r):\n"
+                "        s = np.maximum(r[:, 2:] - r[:, :2], 0.0)\n"
+                "        return s[:, 0] * s[:, 1]\n"
+                "    union = area(a) + area(b) - inter\n"
+                "    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)"
+            ),
+            # The mean box rounded to whole pixels: the public means are whole numbers. (It
+            # calls the wrong box_iou above too; rounding alone fails the hidden cases.)
+            "mean_box_baseline": (
+                "def mean_box_baseline(train_boxes, test_boxes):\n"
+                "    mean_box = np.round(train_boxes.mean(axis=0))\n"
+                "    predicted = np.tile(mean_box, (len(test_boxes), 1))\n"
+                "    return float(box_iou(predicted, test_boxes).mean())"
+            ),
+        },
+    )
+    klass.grade()
+    results = klass.results("wrong")
+    planted = [q.id for q in exercise("05_feedforward").questions]
+    assert_only(results, dict.fromkeys(planted, "failed"))
+    for question in planted:
+        assert_hidden_failure(results[question][2], question)
+    assert "wrong value" in results["box_regressor_num_params"][2]
+    assert "wrong values at" in results["dropout_forward"][2]
+
+
 def test_hidden_cases_depend_on_the_secret_only(klass):
     from relu_course.grading.grade import hidden_rng
 

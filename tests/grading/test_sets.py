@@ -13,7 +13,7 @@ import pytest
 
 from relu_course.grading import check
 from relu_course.grading.questions import Question
-from relu_course.grading.sets import properties, tradeoffs
+from relu_course.grading.sets import feedforward, properties, tradeoffs
 
 
 def run_check(question_id: str, namespace: dict) -> str:
@@ -185,3 +185,113 @@ def test_born_dead_probability_by_simulation():
 def test_grads_at_zero_are_what_the_notebook_says():
     pytest.importorskip("torch")
     assert tradeoffs.grads_at_zero() == (0.0, 0.01, 1.0, 0.5)
+
+
+# --------------------------------------------------------------------------- 05_feedforward
+
+
+@pytest.mark.parametrize(("input_size", "hidden_size"), [(784, 256), (10, 4), (3, 7), (64, 255)])
+def test_box_regressor_num_params_is_torch(input_size, hidden_size):
+    pytest.importorskip("torch")
+    from relu_course.torch_nn import BoxRegressor
+
+    net = BoxRegressor(input_size, hidden_size)
+    expected = sum(p.numel() for p in net.parameters())
+    assert feedforward.box_regressor_num_params(input_size, hidden_size) == expected
+
+
+def test_affine_relu_backward_is_torch_autograd_at_the_kink_too():
+    torch = pytest.importorskip("torch")
+    cases = feedforward._affine_hidden(np.random.default_rng(2))
+    kinks = 0
+    for dout, x, w, b in cases:
+        tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+        a = tx @ tw + tb
+        kinks += int((a == 0).sum())
+        torch.relu(a).backward(torch.tensor(dout))
+        grads = feedforward.affine_relu_backward(dout, x, w, b)
+        for ours, theirs in zip(grads, (tx, tw, tb), strict=True):
+            assert ours.dtype == x.dtype
+            np.testing.assert_allclose(ours, theirs.grad.numpy(), rtol=1e-5, atol=1e-5)
+    assert kinks > 20  # the hidden cases do test the convention at 0
+
+
+def test_dropout_forward_is_torch_dropout():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        x = (np.abs(rng.normal(size=(50, 40))) + 0.1).astype(dtype)  # no zeros: the mask shows
+        for p in (0.0, 0.2, 0.5, 0.9, 1.0):
+            torch.manual_seed(0)
+            out = torch.nn.functional.dropout(torch.tensor(x), p=p, training=True).numpy()
+            ours = feedforward.dropout_forward(x, p, out != 0)
+            assert ours.dtype == x.dtype
+            np.testing.assert_allclose(ours, out, rtol=1e-6)
+            assert not np.any(np.isnan(ours))
+
+
+def test_dropout_commutes_with_relu():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(30, 20))
+    mask = rng.random(size=x.shape) >= 0.2
+    relu = lambda z: np.maximum(z, 0.0)  # noqa: E731
+    np.testing.assert_array_equal(
+        feedforward.dropout_forward(relu(x), 0.2, mask),
+        relu(feedforward.dropout_forward(x, 0.2, mask)),
+    )
+
+
+def _iou_by_counting(a, b) -> float:
+    """IoU of two boxes with whole-number corners, from the unit squares each one covers."""
+    centres = np.arange(-10, 10) + 0.5
+    cx, cy = np.meshgrid(centres, centres)
+
+    def covered(box):
+        return (cx > box[0]) & (cx < box[2]) & (cy > box[1]) & (cy < box[3])
+
+    inside_a, inside_b = covered(a), covered(b)
+    union = np.sum(inside_a | inside_b)
+    return float(np.sum(inside_a & inside_b) / union) if union else 0.0
+
+
+def test_box_iou_agrees_with_counting_squares():
+    rng = np.random.default_rng(0)
+    # Whole-number corners in [-8, 8]: inverted, flat, touching and nested boxes all come up.
+    a = rng.integers(-8, 9, size=(3000, 4)).astype(float)
+    b = rng.integers(-8, 9, size=(3000, 4)).astype(float)
+    b[::3] = a[::3] + rng.integers(-2, 3, size=(1000, 4))
+    got = feedforward.box_iou(a, b)
+    assert got.dtype == np.float64
+    assert got.shape == (3000,)
+    expected = [_iou_by_counting(p, q) for p, q in zip(a, b, strict=True)]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+    assert np.count_nonzero(got) > 150  # most random corners give an inverted box
+    np.testing.assert_array_equal(got, feedforward.box_iou(b, a))  # symmetric
+
+
+def test_box_iou_edges():
+    unit = [0.0, 0.0, 2.0, 2.0]
+    a = np.array([unit, unit, unit, unit, [1.0, 1.0, 1.0, 1.0], [2.0, 2.0, 0.0, 0.0]])
+    b = np.array(
+        [[3.0, 3.0, 5.0, 5.0], [2.0, 0.0, 4.0, 2.0], [0.5, 0.5, 1.5, 1.5], unit, [1.0] * 4, unit]
+    )
+    np.testing.assert_array_equal(feedforward.box_iou(a, b), [0.0, 0.0, 0.25, 1.0, 0.0, 0.0])
+    # IoU does not depend on the scale.
+    rng = np.random.default_rng(1)
+    boxes = rng.uniform(0, 10, size=(20, 4))
+    other = boxes + rng.normal(size=(20, 4))
+    np.testing.assert_allclose(
+        feedforward.box_iou(1000 * boxes, 1000 * other), feedforward.box_iou(boxes, other)
+    )
+    assert feedforward.box_iou(np.zeros((0, 4)), np.zeros((0, 4))).shape == (0,)
+
+
+def test_mean_box_baseline_by_a_loop():
+    rng = np.random.default_rng(3)
+    for train, test in feedforward._baseline_hidden(rng):
+        mean_box = train.mean(axis=0)
+        expected = np.mean([feedforward.box_iou(mean_box[None], t[None])[0] for t in test])
+        assert feedforward.mean_box_baseline(train, test) == pytest.approx(expected, rel=1e-12)
+    left, right = [0.0, 0.0, 2.0, 2.0], [20.0, 20.0, 22.0, 22.0]
+    assert feedforward.mean_box_baseline(np.array([left, right]), np.array([left])) == 0.0
+    assert feedforward.mean_box_baseline(np.array([left, left]), np.array([left])) == 1.0
