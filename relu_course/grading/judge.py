@@ -9,12 +9,13 @@ hidden case (it names no input or value) and a ``detail`` that shows values, for
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Verdict", "compare"]
+__all__ = ["Scorer", "Verdict", "accuracy_at_least", "compare"]
 
 
 @dataclass(frozen=True)
@@ -153,3 +154,60 @@ def compare(
     if isinstance(expected, int | float):
         return _compare_numbers(float(expected), got, what, rtol, atol)
     raise TypeError(f"cannot judge an expected answer of type {type(expected).__name__}")
+
+
+Scorer = Callable[[Any, Any], Verdict]
+"""A scoring rule ``(expected, got) -> Verdict``, used by a question in place of :func:`compare`.
+
+Its reason names no input or value of the case (the judge prefixes what the answer is)."""
+
+
+def accuracy_at_least(threshold: float) -> Scorer:
+    """A scoring rule that accepts predicted class labels at least ``threshold`` accurate.
+
+    For an answer judged by how often it is right rather than by being equal to the reference,
+    such as a trained classifier's predictions on hidden examples: ``expected`` holds the true
+    labels (a 1-D integer array), ``got`` the predicted ones, which must have its shape and
+    whole-number values. The reason of a failure gives the accuracy reached, never a label.
+
+    Args:
+        threshold: the least accuracy accepted, in ``[0, 1]``.
+
+    Raises:
+        ValueError: ``threshold`` is outside ``[0, 1]``.
+
+    Example:
+        >>> accept = accuracy_at_least(0.5)
+        >>> accept(np.array([0, 1, 2, 3]), np.array([0, 1, 2, 0])).ok
+        True
+        >>> print(accept(np.array([0, 1, 2, 3]), np.array([1, 1, 0, 0])).reason)
+        accuracy 0.250, below the 0.500 required
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+
+    def accept(expected: Any, got: Any) -> Verdict:
+        labels = np.asarray(expected)
+        if isinstance(got, list | tuple):  # a list of labels is fine too
+            try:
+                got = np.asarray(got)
+            except (ValueError, TypeError):
+                return Verdict(False, f"expected a NumPy array of labels, got {_type_name(got)}")
+        if not isinstance(got, np.ndarray):
+            return Verdict(False, f"expected a NumPy array of labels, got {_type_name(got)}")
+        if got.shape != labels.shape:
+            return Verdict(
+                False,
+                "wrong shape: expected one label per example",
+                f"expected shape {labels.shape}, got {got.shape}",
+            )
+        if not (np.issubdtype(got.dtype, np.number) or got.dtype == np.bool_):
+            return Verdict(False, f"expected integer labels, got an array of dtype {got.dtype}")
+        if got.size and not np.all(np.isfinite(got) & (np.round(got) == got)):
+            return Verdict(False, "expected whole-number class labels")
+        accuracy = float(np.mean(got == labels)) if labels.size else 1.0
+        if accuracy >= threshold:
+            return _OK
+        return Verdict(False, f"accuracy {accuracy:.3f}, below the {threshold:.3f} required")
+
+    return accept

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from relu_course.grading.judge import Verdict, compare
+from relu_course.grading.judge import Scorer, Verdict, compare
 
 __all__ = [
     "Case",
@@ -33,7 +33,16 @@ Case = tuple[Any, ...]
 """The positional arguments of one call of an answer function (empty for a value)."""
 
 #: The modules of ``relu_course.grading.sets`` that define exercises, in book order.
-_SET_MODULES = ("deep_learning", "relu_definition", "properties", "tradeoffs", "feedforward")
+_SET_MODULES = (
+    "deep_learning",
+    "relu_definition",
+    "properties",
+    "tradeoffs",
+    "feedforward",
+    "cnn",
+    "rnn_transformer",
+    "why_relu",
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,12 @@ class Question:
             process on the answer as it came back from the sandbox (arrays, numbers, lists,
             tuples), so it checks what it gets and raises ``ValueError`` or ``TypeError``
             with a message, naming no hidden input, for an answer it cannot use.
+        score: for an answer judged by a rule rather than by equality (a trained classifier's
+            predictions, scored by their accuracy): called as ``score(expected, got)`` in place
+            of :func:`~relu_course.grading.judge.compare`, after ``evaluate``, and returns the
+            :class:`Verdict`; ``rtol``, ``atol`` and ``exact_dtype`` are then unused. Its reason
+            must name no hidden input; the judge prefixes what the answer is. See
+            :func:`~relu_course.grading.judge.accuracy_at_least`.
     """
 
     id: str
@@ -73,6 +88,7 @@ class Question:
     exact_dtype: bool = True
     needs_torch: bool = False
     evaluate: Callable[[Any], Any] | None = None
+    score: Scorer | None = None
 
     def __post_init__(self) -> None:
         if not self.id.isidentifier():
@@ -83,7 +99,9 @@ class Question:
             raise ValueError(f"question {self.id}: a value question takes no cases")
 
     def judge(self, expected: Any, got: Any, *, what: str) -> Verdict:
-        """Compare the learner's answer ``got`` (evaluated first, if asked) with ``expected``.
+        """Judge the learner's answer ``got`` (evaluated first, if asked) against ``expected``.
+
+        By the question's ``score`` rule when it has one, else by ``compare``.
 
         Args:
             expected: the reference's answer for one case.
@@ -102,6 +120,16 @@ class Question:
                 return Verdict(
                     False, f"{what}: could not be evaluated ({type(error).__name__}: {error})"
                 )
+        if self.score is not None:
+            try:
+                verdict = self.score(expected, got)
+            except Exception as error:  # a malformed answer must cost the question, not the run
+                return Verdict(
+                    False, f"{what}: could not be scored ({type(error).__name__}: {error})"
+                )
+            if verdict.ok:
+                return verdict
+            return Verdict(False, f"{what}: {verdict.reason}", verdict.detail)
         return compare(
             expected,
             got,

@@ -245,6 +245,130 @@ def test_planted_wrong_answers_of_05_feedforward(klass):
     assert "wrong values at" in results["dropout_forward"][2]
 
 
+def test_planted_wrong_answers_of_06_cnn(klass):
+    klass.submit(
+        "wrong",
+        "06_cnn",
+        answers={
+            # Rounds up: equal when the stride divides, as in every public case.
+            "conv_output_shape": (
+                "def conv_output_shape(in_shape, out_channels, kernel, stride, padding):\n"
+                "    c, h, w = in_shape\n"
+                "    side = lambda n: -(-(n + 2 * padding - kernel) // stride) + 1\n"
+                "    return (out_channels, side(h), side(w))"
+            ),
+            # image_size // 4 - 2: right when 4 divides the side, as in every public case.
+            "convnet_num_params": (
+                "def convnet_num_params(in_channels, num_classes, image_size):\n"
+                "    s = image_size // 4 - 2\n"
+                "    return (64 * in_channels * 9 + 64 + 128 * 64 * 9 + 128\n"
+                "            + 128 * s * s * num_classes + num_classes)"
+            ),
+            # Forgets the padding: the public cases have none.
+            "conv_relu_forward": (
+                "def conv_relu_forward(x, w, b, padding):\n"
+                "    k = w.shape[2]\n"
+                "    h, wd = x.shape[2] - k + 1, x.shape[3] - k + 1\n"
+                "    out = np.empty((x.shape[0], w.shape[0], h, wd), dtype=x.dtype)\n"
+                "    for i in range(h):\n"
+                "        for j in range(wd):\n"
+                "            win = x[:, :, i : i + k, j : j + k]\n"
+                "            dots = np.tensordot(win, w, axes=([1, 2, 3], [1, 2, 3]))\n"
+                "            out[:, :, i, j] = dots + b\n"
+                "    return np.maximum(out, 0)"
+            ),
+            # Pads odd sides (PyTorch's ceil_mode) instead of dropping the last row or column.
+            "relu_maxpool": (
+                "def relu_maxpool(x):\n"
+                "    n, c, h, w = x.shape\n"
+                "    x = np.pad(np.maximum(x, 0), ((0, 0), (0, 0), (0, h % 2), (0, w % 2)))\n"
+                "    return x.reshape(n, c, (h + 1) // 2, 2, (w + 1) // 2, 2).max(axis=(3, 5))"
+            ),
+            # Remembers its training digits and knows nothing else: perfect on the public
+            # training digits, about 0.1 on the hidden ones.
+            "predict_digits": (
+                "memory = {tuple(x): y for x, y in zip(X_train, y_train)}\n"
+                "\n"
+                "def predict_digits(X):\n"
+                "    return np.array([memory.get(tuple(x), 0) for x in X])"
+            ),
+        },
+    )
+    # A model too weak to pass: the most frequent training digit, whatever the image.
+    klass.submit(
+        "majority",
+        "06_cnn",
+        answers={
+            "predict_digits": (
+                "def predict_digits(X):\n    return np.full(len(X), np.bincount(y_train).argmax())"
+            )
+        },
+    )
+    klass.grade()
+    results = klass.results("wrong")
+    planted = [q.id for q in exercise("06_cnn").questions]
+    assert_only(results, dict.fromkeys(planted, "failed"))
+    for question in planted:
+        assert_hidden_failure(results[question][2], question)
+    assert "wrong shape" in results["conv_relu_forward"][2]
+    assert "wrong shape" in results["relu_maxpool"][2]
+    # Scored by accuracy, and the message gives the accuracy, no digit and no label.
+    message = results["predict_digits"][2]
+    assert message.startswith("wrong on 2 of 3 cases; first: predict_digits on a hidden case: ")
+    assert "accuracy 0." in message
+    assert "below the 0.850 required" in message
+    majority = klass.results("majority")
+    assert_only(majority, {"predict_digits": "failed"})
+    assert "predict_digits(X: (40, 64) float64 array): accuracy" in majority["predict_digits"][2]
+
+
+def test_planted_wrong_answers_of_07_rnn_transformer(klass):
+    klass.submit(
+        "wrong",
+        "07_rnn_transformer",
+        answers={
+            # A float mask: float32 inputs give a float64 state. The public cases are float64.
+            "rnn_step_relu": (
+                "def rnn_step_relu(x, h, Wx, Wh, b):\n"
+                "    a = x @ Wx + h @ Wh + b\n"
+                "    return a * (a > 0).astype(float)"
+            ),
+            # np.array of the list of states: an empty sequence gives shape (0,).
+            "irnn_forward": (
+                "def irnn_forward(xs, Wx):\n"
+                "    H = Wx.shape[1]\n"
+                "    h = np.zeros((xs.shape[1], H), dtype=xs.dtype)\n"
+                "    states = []\n"
+                "    for x in xs:\n"
+                "        h = np.maximum(x @ Wx + h, 0)\n"
+                "        states.append(h)\n"
+                "    return np.array(states)"
+            ),
+            # The largest singular value: equal for the public symmetric matrices only.
+            "spectral_radius": ("def spectral_radius(W):\n    return float(np.linalg.norm(W, 2))"),
+            # Flattens the positions and forgets to restore the shape: right on 2-D inputs.
+            "ffn_forward": (
+                "def ffn_forward(x, W1, b1, W2, b2):\n"
+                "    x = x.reshape(-1, x.shape[-1])\n"
+                "    return np.maximum(x @ W1 + b1, 0) @ W2 + b2"
+            ),
+            # Counts the negative pre-activations: misses those exactly 0.
+            "ffn_sparsity": (
+                "def ffn_sparsity(x, W1, b1):\n    return float(np.mean(x @ W1 + b1 < 0))"
+            ),
+        },
+    )
+    klass.grade()
+    results = klass.results("wrong")
+    planted = [q.id for q in exercise("07_rnn_transformer").questions]
+    assert_only(results, dict.fromkeys(planted, "failed"))
+    for question in planted:
+        assert_hidden_failure(results[question][2], question)
+    assert "wrong dtype, expected float32, got float64" in results["rnn_step_relu"][2]
+    assert "wrong shape" in results["irnn_forward"][2]
+    assert "wrong shape" in results["ffn_forward"][2]
+
+
 def test_hidden_cases_depend_on_the_secret_only(klass):
     from relu_course.grading.grade import hidden_rng
 
@@ -571,3 +695,37 @@ def test_parallel_jobs_grade_the_same(klass):
     subs = klass.grade(jobs=2)
     assert len(subs) == 4
     assert all(s.score == s.max_score for s in subs)
+
+
+def test_planted_wrong_answers_of_08_why_relu(klass):
+    klass.submit(
+        "wrong",
+        "08_why_relu",
+        answers={
+            # The formula in the input's dtype: exp(12) overflows float16, only hidden inputs.
+            "silu": "def silu(x):\n    return x / (1 + np.exp(-x))",
+            # The tanh approximation: off by up to 5e-4, within no tolerance of the exact GELU.
+            "gelu_exact": (
+                "def gelu_exact(x):\n"
+                "    z = x.astype(np.float64)\n"
+                "    inner = np.sqrt(2 / np.pi) * (z + 0.044715 * z**3)\n"
+                "    return (0.5 * z * (1 + np.tanh(inner))).astype(x.dtype)"
+            ),
+            # log(1 + exp(x)) as written: inf for large inputs, which only the hidden cases try.
+            "softplus_stable": (
+                "def softplus_stable(x):\n"
+                "    z = x.astype(np.float64)\n"
+                "    return np.log(1 + np.exp(z)).astype(x.dtype)"
+            ),
+            # np.std's default divides by n, not n - 1.
+            "seed_summary": (
+                "def seed_summary(scores):\n"
+                "    return np.stack([scores.mean(axis=1), scores.std(axis=1)], axis=1)"
+            ),
+        },
+    )
+    klass.grade()
+    results = klass.results("wrong")
+    assert_only(results, {q.id: "failed" for q in exercise("08_why_relu").questions})
+    for question in ("silu", "softplus_stable"):
+        assert_hidden_failure(results[question][2], question)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from relu_course.grading.judge import compare
+from relu_course.grading.judge import accuracy_at_least, compare
+from relu_course.grading.questions import Question
 
 
 def test_equal_arrays_pass_and_nan_equals_nan():
@@ -59,3 +60,72 @@ def test_tuples_numbers_and_bools():
     assert not compare(1.0, True).ok  # a bool is not a number answer
     assert compare(True, np.bool_(True)).ok
     assert not compare(True, 1).ok
+
+
+# --------------------------------------------------------------------------- scoring rules
+
+
+def test_accuracy_at_least_accepts_from_the_threshold_on():
+    labels = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    accept = accuracy_at_least(0.8)
+    assert accept(labels, labels).ok
+    assert accept(labels, np.array([0, 1, 2, 3, 4, 5, 6, 7, 0, 0])).ok  # exactly 0.8
+    assert accept(labels, [0, 1, 2, 3, 4, 5, 6, 7, 8, 0]).ok  # a list of ints
+    assert accept(labels, labels.astype(np.float32)).ok  # whole floats are labels too
+    assert accept(np.zeros(0, np.int64), np.zeros(0, np.int64)).ok
+    verdict = accept(labels, np.array([0, 1, 2, 3, 4, 5, 6, 0, 0, 0]))
+    assert not verdict.ok
+    assert verdict.reason == "accuracy 0.700, below the 0.800 required"
+
+
+@pytest.mark.parametrize(
+    ("got", "reason"),
+    [
+        (np.zeros(3, np.int64), "wrong shape: expected one label per example"),
+        (np.zeros((4, 1), np.int64), "wrong shape"),
+        (np.array([0.5, 1.0, 2.0, 3.0]), "expected whole-number class labels"),
+        (np.array([np.nan, 1.0, 2.0, 3.0]), "expected whole-number class labels"),
+        (np.array(["0", "1", "2", "3"]), "expected integer labels, got an array of dtype <U1"),
+        ("0123", "expected a NumPy array of labels, got str"),
+        ([[0], [1, 2]], "expected a NumPy array of labels, got list"),
+    ],
+)
+def test_accuracy_at_least_rejects_what_are_not_labels(got, reason):
+    verdict = accuracy_at_least(0.5)(np.array([0, 1, 2, 3]), got)
+    assert not verdict.ok
+    assert verdict.reason.startswith(reason), verdict.reason
+    assert "[" not in verdict.reason  # names no label
+
+
+def test_accuracy_at_least_checks_its_threshold():
+    with pytest.raises(ValueError, match=r"threshold must be in \[0, 1\]"):
+        accuracy_at_least(1.5)
+
+
+def _question(**kwargs):
+    return Question(id="predict", points=1, kind="function", prompt="p", reference=len, **kwargs)
+
+
+def test_a_question_with_a_score_rule_uses_it_instead_of_compare():
+    labels = np.array([0, 1, 2, 3])
+    q = _question(score=accuracy_at_least(0.75))
+    # compare would reject float64 against int64 labels and one wrong label of four.
+    assert q.judge(labels, np.array([0.0, 1.0, 2.0, 0.0]), what="predict(X)").ok
+    verdict = q.judge(labels, np.array([0, 0, 0, 3]), what="predict on a hidden case")
+    assert verdict.reason == "predict on a hidden case: accuracy 0.500, below the 0.750 required"
+    # Without a rule the same answers are compared exactly.
+    assert not _question().judge(labels, np.array([0, 1, 2, 0]), what="predict(X)").ok
+
+
+def test_a_score_rule_that_raises_costs_the_answer_only():
+    def rule(expected, got):
+        raise ZeroDivisionError("boom")
+
+    verdict = _question(score=rule).judge(1, 2, what="predict(X)")
+    assert not verdict.ok
+    assert verdict.reason == "predict(X): could not be scored (ZeroDivisionError: boom)"
+
+
+def test_evaluate_runs_before_the_score_rule():
+    q = _question(evaluate=lambda got: np.asarray(got) % 10, score=accuracy_at_least(1.0))
+    assert q.judge(np.array([1, 2]), np.array([11, 12]), what="predict(X)").ok

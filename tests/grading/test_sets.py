@@ -13,7 +13,7 @@ import pytest
 
 from relu_course.grading import check
 from relu_course.grading.questions import Question
-from relu_course.grading.sets import feedforward, properties, tradeoffs
+from relu_course.grading.sets import cnn, feedforward, properties, rnn_transformer, tradeoffs
 
 
 def run_check(question_id: str, namespace: dict) -> str:
@@ -295,3 +295,201 @@ def test_mean_box_baseline_by_a_loop():
     left, right = [0.0, 0.0, 2.0, 2.0], [20.0, 20.0, 22.0, 22.0]
     assert feedforward.mean_box_baseline(np.array([left, right]), np.array([left])) == 0.0
     assert feedforward.mean_box_baseline(np.array([left, left]), np.array([left])) == 1.0
+
+
+# --------------------------------------------------------------------------- 06_cnn
+
+
+def _hidden(question_id: str, exercise_module) -> list:
+    q = next(q for q in exercise_module.EXERCISE.questions if q.id == question_id)
+    return [*q.public_cases, *q.hidden_cases(np.random.default_rng(0))]
+
+
+def test_conv_output_shape_is_torch():
+    torch = pytest.importorskip("torch")
+    for in_shape, out_channels, kernel, stride, padding in _hidden("conv_output_shape", cnn):
+        layer = torch.nn.Conv2d(in_shape[0], out_channels, kernel, stride, padding)
+        with torch.no_grad():
+            out = layer(torch.zeros(1, *in_shape))
+        assert cnn.conv_output_shape(in_shape, out_channels, kernel, stride, padding) == tuple(
+            out.shape[1:]
+        )
+
+
+def _convnet(torch, in_channels: int, num_classes: int, image_size: int):
+    nn = torch.nn
+    features = nn.Sequential(
+        nn.Conv2d(in_channels, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(64, 128, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+    )  # fmt: skip
+    with torch.no_grad():
+        flat = features(torch.zeros(1, in_channels, image_size, image_size)).shape[1]
+    return nn.Sequential(features, nn.Linear(flat, num_classes))
+
+
+@pytest.mark.parametrize("args", [(3, 10, 32), (1, 10, 28), (3, 10, 30), (1, 2, 10), (4, 7, 11)])
+def test_convnet_num_params_is_torch(args):
+    torch = pytest.importorskip("torch")
+    net = _convnet(torch, *args)
+    assert cnn.convnet_num_params(*args) == sum(p.numel() for p in net.parameters())
+    assert cnn.convnet_num_params(3, 10, 32) == 121_738  # the article's net on 32x32 digits
+
+
+def test_conv_relu_forward_and_relu_maxpool_are_torch():
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    for x, w, b, padding in _hidden("conv_relu_forward", cnn):
+        want = F.relu(F.conv2d(*(torch.from_numpy(a) for a in (x, w, b)), padding=padding))
+        got = cnn.conv_relu_forward(x, w, b, padding)
+        assert got.dtype == x.dtype
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
+    for (x,) in _hidden("relu_maxpool", cnn):
+        got = cnn.relu_maxpool(x)
+        assert got.dtype == x.dtype
+        np.testing.assert_array_equal(got, F.max_pool2d(F.relu(torch.from_numpy(x)), 2).numpy())
+        # ReLU and max-pooling commute.
+        np.testing.assert_array_equal(got, F.relu(F.max_pool2d(torch.from_numpy(x), 2)).numpy())
+
+
+def test_digits_are_scikit_learns_and_labels_are_looked_up():
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    bunch = sklearn_datasets.load_digits()
+    X, y = cnn.digits()
+    np.testing.assert_array_equal(X, bunch.data)
+    np.testing.assert_array_equal(y, bunch.target)
+    order = np.random.default_rng(0).permutation(len(X))[:100]
+    np.testing.assert_array_equal(cnn.true_digit_labels(X[order]), y[order])
+    # The hidden digits are the test part, none of them a training digit.
+    for (hidden,) in cnn.EXERCISE.question("predict_digits").hidden_cases(np.random.default_rng(1)):
+        train = {row.tobytes() for row in X[: cnn.TRAIN_SIZE]}
+        assert not any(row.tobytes() in train for row in hidden)
+    with pytest.raises(KeyError):
+        cnn.true_digit_labels(np.full((1, 64), 17.0))
+
+
+def test_predict_digits_threshold_separates_a_trained_model_from_a_weak_one():
+    X, y = cnn.digits()
+    train, test = slice(None, cnn.TRAIN_SIZE), slice(cnn.TRAIN_SIZE, None)
+    # The notebook's softmax regression.
+    Xs, Y = X[train] / 16.0, np.eye(10)[y[train]]
+    W, b = np.zeros((64, 10)), np.zeros(10)
+    for _ in range(500):
+        z = Xs @ W + b
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        grad = (p / p.sum(axis=1, keepdims=True) - Y) / len(Xs)
+        W -= 1.0 * Xs.T @ grad
+        b -= 1.0 * grad.sum(axis=0)
+    accept = cnn.EXERCISE.question("predict_digits").score
+    assert accept is not None
+    assert accept(y[test], np.argmax(X[test] / 16.0 @ W + b, axis=1)).ok
+    majority = np.full(len(y[test]), np.bincount(y[train]).argmax())
+    assert not accept(y[test], majority).ok
+
+
+# --------------------------------------------------------------------------- 07_rnn_transformer
+
+
+def test_rnn_step_relu_and_irnn_forward_are_torch_rnn():
+    torch = pytest.importorskip("torch")
+    for x, h, wx, wh, b in _hidden("rnn_step_relu", rnn_transformer):
+        rnn = torch.nn.RNN(wx.shape[0], wx.shape[1], nonlinearity="relu", dtype=torch.float64)
+        with torch.no_grad():
+            rnn.weight_ih_l0.copy_(torch.from_numpy(wx.T.astype(np.float64)))
+            rnn.weight_hh_l0.copy_(torch.from_numpy(wh.T.astype(np.float64)))
+            rnn.bias_ih_l0.copy_(torch.from_numpy(b.astype(np.float64)))
+            rnn.bias_hh_l0.zero_()
+            _, want = rnn(
+                torch.from_numpy(x[None].astype(np.float64)),
+                torch.from_numpy(h[None].astype(np.float64)),
+            )
+        got = rnn_transformer.rnn_step_relu(x, h, wx, wh, b)
+        assert got.dtype == x.dtype
+        np.testing.assert_allclose(got, want[0].numpy(), rtol=1e-5, atol=1e-6)
+    for xs, wx in _hidden("irnn_forward", rnn_transformer):
+        got = rnn_transformer.irnn_forward(xs, wx)
+        assert got.dtype == xs.dtype
+        assert got.shape == (xs.shape[0], xs.shape[1], wx.shape[1])
+        if len(xs) == 0:
+            continue
+        rnn = torch.nn.RNN(wx.shape[0], wx.shape[1], nonlinearity="relu", dtype=torch.float64)
+        with torch.no_grad():
+            rnn.weight_ih_l0.copy_(torch.from_numpy(wx.T.astype(np.float64)))
+            rnn.weight_hh_l0.copy_(torch.eye(wx.shape[1], dtype=torch.float64))
+            rnn.bias_ih_l0.zero_()
+            rnn.bias_hh_l0.zero_()
+            want, _ = rnn(torch.from_numpy(xs.astype(np.float64)))
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_irnn_of_non_negative_inputs_is_a_running_sum():
+    rng = np.random.default_rng(0)
+    xs, wx = np.abs(rng.normal(size=(6, 2, 3))), np.abs(rng.normal(size=(3, 4)))
+    np.testing.assert_allclose(rnn_transformer.irnn_forward(xs, wx), np.cumsum(xs @ wx, axis=0))
+
+
+def test_spectral_radius_is_the_growth_rate_of_powers():
+    for (w,) in _hidden("spectral_radius", rnn_transformer):
+        radius = rnn_transformer.spectral_radius(w)
+        assert isinstance(radius, float)
+        if radius == 0:  # nilpotent: W^n = 0
+            assert not np.linalg.matrix_power(w, len(w)).any()
+            continue
+        # Gelfand's formula: ||W^k||^(1/k) tends to the spectral radius.
+        k = 200
+        growth = np.linalg.norm(np.linalg.matrix_power(w / radius, k), 2) ** (1 / k)
+        assert 0.9 < growth < 1.1, (w, radius)
+    assert rnn_transformer.spectral_radius(np.array([[0.0, 2.0], [0.5, 0.0]])) == pytest.approx(1)
+    assert rnn_transformer.spectral_radius(np.array([[0.0, -1.0], [1.0, 0.0]])) == pytest.approx(1)
+
+
+def test_ffn_forward_is_torch_and_ffn_sparsity_counts_exact_zeros():
+    torch = pytest.importorskip("torch")
+    for x, w1, b1, w2, b2 in _hidden("ffn_forward", rnn_transformer):
+        t = [torch.from_numpy(a) for a in (x, w1, b1, w2, b2)]
+        want = torch.relu(t[0] @ t[1] + t[2]) @ t[3] + t[4]
+        got = rnn_transformer.ffn_forward(x, w1, b1, w2, b2)
+        assert got.shape == x.shape
+        assert got.dtype == x.dtype
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
+    x, w1 = np.array([[1.0, -1.0]]), np.array([[1.0, 1.0, 2.0, 0.0], [1.0, 0.0, 1.0, 3.0]])
+    # Pre-activations 0, 1, 1, -3: two of the four hidden values are 0, one of them exactly.
+    assert rnn_transformer.ffn_sparsity(x, w1, np.zeros(4)) == 0.5
+    assert rnn_transformer.ffn_sparsity(np.zeros((3, 2)), w1, np.zeros(4)) == 1.0
+
+
+def test_why_relu_references_agree_with_torch_on_every_hidden_input():
+    import torch
+    import torch.nn.functional as F
+
+    from relu_course.grading.sets import why_relu
+
+    oracles = {
+        why_relu.silu: F.silu,
+        why_relu.gelu: F.gelu,
+        why_relu.softplus: F.softplus,  # the identity above 20: within the tolerance
+    }
+    for (x,) in why_relu._activation_inputs(np.random.default_rng(0)):
+        exact = x.astype(np.float64)
+        for reference, oracle in oracles.items():
+            got = reference(x)
+            assert got.dtype == x.dtype
+            assert np.isfinite(got).all()
+            want = oracle(torch.from_numpy(exact)).numpy().astype(x.dtype)
+            # torch's float64 GELU loses the tiny values below -6 that erfc keeps: atol
+            rtol = 1e-3 if x.dtype == np.float16 else 1e-6
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-12)
+
+
+def test_seed_summary_is_the_mean_and_the_sample_standard_deviation():
+    import statistics
+
+    from relu_course.grading.sets.why_relu import seed_summary
+
+    scores = np.array([[0.9, 0.92, 0.94], [0.1, 0.5, 0.9]])
+    got = seed_summary(scores)
+    assert got.shape == (2, 2)
+    assert got.dtype == np.float64
+    for row, (mean, spread) in zip(scores.tolist(), got.tolist(), strict=True):
+        assert mean == pytest.approx(statistics.fmean(row))
+        assert spread == pytest.approx(statistics.stdev(row))
