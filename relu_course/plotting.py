@@ -31,12 +31,14 @@ __all__ = [
     "new_axes",
     "plot_activation_regions",
     "plot_ai_ml_dl",
+    "plot_bars_with_spread",
     "plot_born_dead",
     "plot_boxes",
     "plot_copy_ratios",
     "plot_curves",
     "plot_curves_to_threshold",
     "plot_decision_regions",
+    "plot_feature_maps",
     "plot_function_and_derivative",
     "plot_grouped_bars",
     "plot_sparsity_accuracy",
@@ -909,4 +911,157 @@ def plot_boxes(
         handles.append(Line2D([], [], color=COLORS[0], linestyle="--", label="predicted box"))
     # Below the x label, where the legend hides no image.
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2)
+    return ax
+
+
+def plot_feature_maps(
+    maps: npt.ArrayLike,
+    *,
+    title: str,
+    ncols: int = 8,
+    diverging: bool = False,
+    ax: Axes | None = None,
+) -> Axes:
+    """Tile the channels of one image's feature maps into a grid, on one shared colour scale.
+
+    Before a ReLU a feature map has both signs: draw it with ``diverging=True``, a red-blue
+    map centred on 0 (red positive, blue negative). After a ReLU every value is ``>= 0``: the
+    default draws them with ``viridis`` from 0 to the largest value, and the exact zeros that
+    ReLU makes in light grey, so that they stand apart from small positive values. Tiles are
+    separated by a one-pixel white gap.
+
+    Args:
+        maps: ``(C, H, W)``, the ``C`` channels of one image, or ``(H, W)`` for one channel.
+        title: the figure's title.
+        ncols: channels per row of the grid; at least 1.
+        diverging: a colour scale symmetric about 0 (``RdBu_r``) instead of ``viridis`` from 0
+            to the largest value.
+        ax: axes to draw on, or ``None`` for a new figure.
+
+    Returns:
+        The axes drawn on: one image (the grid), with a colour bar beside it.
+
+    Raises:
+        ValueError: ``maps`` is not 2- or 3-dimensional or has no channel, ``ncols`` < 1, or
+            (without ``diverging``) a value is negative.
+    """
+    values = np.asarray(maps, dtype=float)
+    if values.ndim == 2:
+        values = values[None]
+    if values.ndim != 3 or len(values) == 0:
+        raise ValueError(
+            f"plot_feature_maps: maps must be (C, H, W) or (H, W), got shape {values.shape}"
+        )
+    if ncols < 1:
+        raise ValueError(f"plot_feature_maps: ncols must be at least 1, got {ncols}")
+    if not diverging and (values < 0).any():
+        raise ValueError(
+            "plot_feature_maps: negative values need diverging=True (maps before a ReLU)"
+        )
+    channels, height, width = values.shape
+    cols = min(ncols, channels)
+    rows = -(-channels // cols)
+    grid = np.full((rows * (height + 1) - 1, cols * (width + 1) - 1), np.nan)
+    for c in range(channels):
+        top, left = (c // cols) * (height + 1), (c % cols) * (width + 1)
+        grid[top : top + height, left : left + width] = values[c]
+    largest = float(np.abs(values).max()) or 1.0
+    name, vmin = ("RdBu_r", -largest) if diverging else ("viridis", 0.0)
+    # Exact zeros are moved below vmin, so that they take the "under" colour, light grey.
+    cmap = mpl.colormaps[name].with_extremes(bad="white", under="#d5d8dc")
+    if not diverging:
+        grid[grid == 0] = -1.0
+    vmax = largest
+    ax = new_axes(ax, figsize=(1.0 * cols + 1.2, 1.0 * rows + 0.8) if ax is None else None)
+    image = ax.imshow(grid, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.figure.colorbar(
+        image,
+        ax=ax,
+        fraction=0.03,
+        pad=0.02,
+        label="activation" if diverging else "activation (grey: exactly 0)",
+        extend="neither" if diverging else "min",
+    )
+    ax.set(
+        title=title,
+        xlabel=f"{channels} channels, {cols} per row",
+        ylabel=f"{height} x {width} pixels each",
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    return ax
+
+
+def plot_bars_with_spread(
+    runs: Mapping[str, npt.ArrayLike],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    baseline: tuple[str, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw one bar per label at the mean of its runs, with the runs' range and each run.
+
+    For a comparison repeated over seeds, such as test accuracy for several activation
+    functions: the bar's height is the mean, the error bar spans the smallest to the largest
+    run, and a dot marks every run, so that the reader sees the spread, not only the mean.
+
+    Args:
+        runs: each label maps to the results of its runs (at least one).
+        title: the figure's title.
+        xlabel: label of the horizontal axis.
+        ylabel: label of the vertical axis.
+        baseline: ``(label, value)`` of a reference drawn as a dashed horizontal line, or
+            ``None``.
+        ylim: limits of the vertical axis, or ``None`` for matplotlib's.
+        ax: axes to draw on, or ``None`` for a new figure.
+
+    Returns:
+        The axes drawn on: ``len(runs)`` bars, one error bar per bar and one dot per run.
+
+    Raises:
+        ValueError: there is no label, or a label has no run.
+    """
+    if not runs:
+        raise ValueError("plot_bars_with_spread: runs holds no label")
+    rows = {label: np.asarray(row, dtype=float).ravel() for label, row in runs.items()}
+    for label, row in rows.items():
+        if row.size == 0:
+            raise ValueError(f"plot_bars_with_spread: label {label!r} has no run")
+    ax = new_axes(ax)
+    positions = np.arange(len(rows), dtype=float)
+    means = np.array([row.mean() for row in rows.values()])
+    lows = means - np.array([row.min() for row in rows.values()])
+    highs = np.array([row.max() for row in rows.values()]) - means
+    ax.bar(positions, means, width=0.6, color=COLORS[1], alpha=0.6, label="mean")
+    ax.errorbar(
+        positions,
+        means,
+        yerr=np.vstack([lows, highs]),
+        fmt="none",
+        ecolor="black",
+        capsize=4,
+        linewidth=1.2,
+        label="range (min to max)",
+    )
+    for position, row in zip(positions, rows.values(), strict=True):
+        ax.plot(
+            np.full(row.size, position),
+            row,
+            "o",
+            color=COLORS[0],
+            markersize=4,
+            label="one run" if position == 0 else None,
+        )
+    if baseline is not None:
+        ax.axhline(baseline[1], color=COLORS[5], linestyle="--", linewidth=1.2, label=baseline[0])
+    ax.set_xticks(positions, list(rows))
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    # Below the axes: the bars fill the plot, and a legend inside would hide some of them.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, frameon=False)
     return ax

@@ -457,3 +457,96 @@ def test_plot_boxes_without_predictions_and_its_errors():
         plot_boxes(np.zeros((2, 6, 6)), true)
     with pytest.raises(ValueError, match="captions"):
         plot_boxes(images, true, captions=["one"])
+
+
+def test_plot_feature_maps_tiles_channels_on_one_scale():
+    from matplotlib.image import AxesImage
+
+    from relu_course.plotting import plot_feature_maps
+
+    maps = np.arange(5 * 4 * 3, dtype=float).reshape(5, 4, 3) - 30.0
+    with book_style():
+        ax = plot_feature_maps(maps, ncols=2, diverging=True, title="Maps")
+    assert ax.get_title() == "Maps"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("5 channels, 2 per row", "4 x 3 pixels each")
+    (grid,) = [im for im in ax.get_children() if isinstance(im, AxesImage)]
+    # Three rows of two 4 x 3 tiles, with a 1-pixel gap; the sixth tile stays empty.
+    data = grid.get_array()
+    assert data.shape == (14, 7)
+    assert data[0, 0] == -30.0
+    assert data[5, 4] == maps[3, 0, 0]
+    assert bool(np.ma.getmaskarray(data)[13, 6])
+    assert bool(np.ma.getmaskarray(data)[4, 0])
+    # Diverging: symmetric about 0, so 0 sits in the middle of the colour scale.
+    assert grid.get_clim() == (-30.0, 30.0)
+    assert grid.get_cmap().name.startswith("RdBu_r")
+    assert len(ax.figure.axes) == 2  # the grid and its colour bar
+
+
+def test_plot_feature_maps_after_relu_and_its_errors():
+    from matplotlib.image import AxesImage
+
+    from relu_course.plotting import plot_feature_maps
+
+    maps = np.maximum(np.linspace(-1.0, 2.0, 2 * 3 * 3).reshape(2, 3, 3), 0.0)
+    _, given = plt.subplots()
+    ax = plot_feature_maps(maps, title="After", ax=given)
+    assert ax is given
+    (grid,) = [im for im in ax.get_children() if isinstance(im, AxesImage)]
+    assert grid.get_clim() == (0.0, 2.0)
+    assert grid.get_cmap().name.startswith("viridis")
+    # ReLU's 6 exact zeros fall below the scale: drawn in the grey "under" colour.
+    assert int((grid.get_array() < 0).sum()) == 6
+    assert matplotlib.colors.same_color(grid.get_cmap().get_under(), "#d5d8dc")
+    assert grid.get_array().shape == (3, 7)
+    one = plot_feature_maps(np.ones((4, 4)), title="One channel")
+    assert one.get_xlabel() == "1 channels, 1 per row"
+    with pytest.raises(ValueError, match="negative"):
+        plot_feature_maps(-maps, title="x")
+    with pytest.raises(ValueError, match="ncols"):
+        plot_feature_maps(maps, ncols=0, title="x")
+    with pytest.raises(ValueError, match="shape"):
+        plot_feature_maps(np.zeros((1, 2, 3, 4)), title="x")
+
+
+def test_plot_bars_with_spread_draws_means_ranges_runs_and_baseline():
+    from matplotlib.patches import Rectangle
+
+    from relu_course.plotting import plot_bars_with_spread
+
+    runs = {"ReLU": [0.9, 0.92, 0.94], "GELU": [0.91, 0.93, 0.95], "ELU": [0.8]}
+    with book_style():
+        ax = plot_bars_with_spread(
+            runs,
+            title="Spread",
+            xlabel="activation",
+            ylabel="accuracy",
+            baseline=("chance", 0.1),
+            ylim=(0.0, 1.0),
+        )
+    assert ax.get_title() == "Spread"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("activation", "accuracy")
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(bars) == 3
+    assert [b.get_height() for b in bars] == pytest.approx([0.92, 0.93, 0.8])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["ReLU", "GELU", "ELU"]
+    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    assert [len(line.get_ydata()) for line in dots] == [3, 3, 1]
+    segments = ax.collections[0].get_segments()  # the error bars, min to max
+    assert [tuple(s[:, 1]) for s in segments] == [
+        pytest.approx((0.9, 0.94)),
+        pytest.approx((0.91, 0.95)),
+        pytest.approx((0.8, 0.8)),
+    ]
+    assert ax.get_ylim() == (0.0, 1.0)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(labels) == ["chance", "mean", "one run", "range (min to max)"]
+
+
+def test_plot_bars_with_spread_errors():
+    from relu_course.plotting import plot_bars_with_spread
+
+    with pytest.raises(ValueError, match="no label"):
+        plot_bars_with_spread({}, title="t", xlabel="x", ylabel="y")
+    with pytest.raises(ValueError, match="no run"):
+        plot_bars_with_spread({"a": []}, title="t", xlabel="x", ylabel="y")
