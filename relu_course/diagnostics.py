@@ -36,6 +36,7 @@ from torch import nn
 from torch.utils.hooks import RemovableHandle
 
 from relu_course.torch_nn import modules as course_modules
+from relu_course.torch_nn.device import net_device, restored_modes
 from relu_course.torch_nn.init import WEIGHT_LAYERS
 
 __all__ = [
@@ -106,15 +107,6 @@ def _require_activations(fn: str, net: nn.Module) -> dict[str, nn.Module]:
     return found
 
 
-def _device(net: nn.Module) -> torch.device | None:
-    """Where the network's tensors live: its first parameter's or buffer's device, else None."""
-    for tensor in net.parameters():
-        return tensor.device
-    for buffer in net.buffers():
-        return buffer.device
-    return None
-
-
 def _float_dtype(net: nn.Module) -> torch.dtype:
     for p in net.parameters():
         if p.is_floating_point():
@@ -134,15 +126,9 @@ def _check_inputs(fn: str, X: torch.Tensor, batch_size: int) -> None:
 @contextmanager
 def _inference(net: nn.Module) -> Iterator[None]:
     """Eval mode and no_grad for the duration; every module's own mode restored afterwards."""
-    modes = [(module, module.training) for module in net.modules()]
-    net.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        # Module by module, so that a submodule kept in eval inside a training net stays so.
-        for module, mode in modes:
-            module.training = mode
+    with restored_modes(net), torch.no_grad():
+        net.eval()
+        yield
 
 
 def _call_keys(calls: list[tuple[str, int]], counts: dict[str, int]) -> dict[tuple[str, int], str]:
@@ -244,7 +230,7 @@ def _run_batches(
     """Forward X through net in batches (eval, no_grad, on its device) with activation hooks."""
     _check_inputs(fn, X, batch_size)
     targets = _require_activations(fn, net)
-    device = _device(net)
+    device = net_device(net)
     with _inference(net), _Probe(fn, targets, on_call, pre=pre) as probe:
         for batch in X.split(batch_size):
             probe.start_forward()
@@ -501,7 +487,7 @@ def gradient_norms(
         raise TypeError(f"gradient_norms: y must be a torch.Tensor, got {type(y).__name__}")
     layers = _find_modules(net, lambda name, m: isinstance(m, WEIGHT_LAYERS))
     loss_fn = nn.CrossEntropyLoss() if loss_fn is None else loss_fn
-    device = _device(net)
+    device = net_device(net)
     if device is not None:
         X, y = X.to(device), y.to(device)
     with torch.enable_grad(), _Probe("gradient_norms", layers, lambda *_: None, pre=True) as p:

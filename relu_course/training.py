@@ -21,6 +21,8 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
+from relu_course.torch_nn.device import net_device, restored_modes
+
 __all__ = ["History", "accuracy", "box_iou", "evaluate", "fit", "mean_iou", "set_seed"]
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
@@ -232,14 +234,9 @@ class History:
 
 
 def _net_device(net: nn.Module, where: str) -> torch.device | None:
-    """The device of the net's first parameter (or buffer); ``None`` when it has neither."""
     if not isinstance(net, nn.Module):
         raise TypeError(f"{where}: net must be a torch.nn.Module, got {type(net).__name__}")
-    for tensor in net.parameters():
-        return tensor.device
-    for buffer in net.buffers():
-        return buffer.device
-    return None
+    return net_device(net)
 
 
 def _check_data(X: Tensor, y: Tensor, where: str, names: str = "X and y") -> None:
@@ -262,17 +259,6 @@ def _check_positive_int(name: str, value: object, where: str) -> int:
     if value < 1:
         raise ValueError(f"{where}: {name} must be at least 1, got {value}")
     return int(value)
-
-
-def _modes(net: nn.Module) -> list[tuple[nn.Module, bool]]:
-    # Each submodule's own flag: net.train(flag) would wrongly unfreeze a submodule a user
-    # had put in eval mode on purpose (a frozen BatchNorm, say).
-    return [(module, module.training) for module in net.modules()]
-
-
-def _restore_modes(modes: list[tuple[nn.Module, bool]]) -> None:
-    for module, training in modes:
-        module.training = training
 
 
 def evaluate(
@@ -328,18 +314,14 @@ def evaluate(
         raise ValueError(f"{where}: the name 'loss' is taken by the loss; rename that metric")
     device = X.device if device is None else device
 
-    modes = _modes(net)
-    try:
+    with restored_modes(net), torch.no_grad():
         net.eval()
-        with torch.no_grad():
-            y_hat = torch.cat(
-                [net(X[i : i + batch_size].to(device)) for i in range(0, len(X), batch_size)]
-            )
-            y = y.to(device)
-            result = {"loss": float(loss_fn(y_hat, y))}
-            result.update({name: float(metric(y_hat, y)) for name, metric in metrics.items()})
-    finally:
-        _restore_modes(modes)
+        y_hat = torch.cat(
+            [net(X[i : i + batch_size].to(device)) for i in range(0, len(X), batch_size)]
+        )
+        y = y.to(device)
+        result = {"loss": float(loss_fn(y_hat, y))}
+        result.update({name: float(metric(y_hat, y)) for name, metric in metrics.items()})
     return result
 
 
@@ -515,12 +497,11 @@ def fit(
     shuffle = torch.Generator().manual_seed(int(seed))
     num = len(X)
     start = time.perf_counter()
-    modes = _modes(net)
     cuda: list[int] = []
     if device.type == "cuda":
         cuda = [torch.cuda.current_device() if device.index is None else device.index]
     try:
-        with torch.random.fork_rng(devices=cuda):
+        with restored_modes(net), torch.random.fork_rng(devices=cuda):
             torch.manual_seed(int(seed))
             epochs = tqdm(range(1, num_epochs + 1), desc=where, unit="epoch", disable=not progress)
             for epoch in epochs:
@@ -587,6 +568,5 @@ def fit(
                 if max_steps is not None and history.steps >= max_steps:
                     break
     finally:
-        _restore_modes(modes)
         history.seconds = time.perf_counter() - start
     return history

@@ -2,14 +2,19 @@
 
 Every function and class in :mod:`relu_course.torch_nn` that creates tensors or modules takes a
 ``device=`` argument; pass it ``best_device()`` and the same notebook runs on a laptop and on a
-GPU machine.
+GPU machine. :func:`net_device` says where a network already is, and :func:`restored_modes`
+lets a function switch a network to evaluation mode and hand it back as it was.
 """
 
 from __future__ import annotations
 
-import torch
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-__all__ = ["available_devices", "best_device"]
+import torch
+from torch import nn
+
+__all__ = ["available_devices", "best_device", "net_device", "restored_modes"]
 
 
 def available_devices() -> list[str]:
@@ -67,3 +72,41 @@ def best_device(prefer: str | None = None) -> torch.device:
             f"available: {', '.join(available_devices())}"
         )
     return device
+
+
+def net_device(net: nn.Module) -> torch.device | None:
+    """The device of a network: its first parameter's, else its first buffer's, else ``None``.
+
+    Examples:
+        >>> net_device(nn.Linear(2, 3))
+        device(type='cpu')
+        >>> net_device(nn.ReLU()) is None
+        True
+    """
+    for tensor in net.parameters():
+        return tensor.device
+    for buffer in net.buffers():
+        return buffer.device
+    return None
+
+
+@contextmanager
+def restored_modes(net: nn.Module) -> Iterator[None]:
+    """Put every submodule of ``net`` back in its own train or eval mode on leaving the block.
+
+    Module by module, not ``net.train(flag)``: that would switch on a submodule the user had
+    put in eval mode on purpose (a frozen BatchNorm, say). Restored on errors too.
+
+    Examples:
+        >>> net = nn.Sequential(nn.Linear(2, 2), nn.Dropout()).train()
+        >>> with restored_modes(net):
+        ...     _ = net.eval()
+        >>> net.training, net[1].training
+        (True, True)
+    """
+    modes = [(module, module.training) for module in net.modules()]
+    try:
+        yield
+    finally:
+        for module, training in modes:
+            module.training = training
