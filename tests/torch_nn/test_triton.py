@@ -1,6 +1,17 @@
-"""The Triton ReLU kernels: PyTorch's semantics bit for bit, any size and layout, on CUDA."""
+"""The Triton ReLU kernels: PyTorch's semantics bit for bit, any size and layout.
+
+The kernels run compiled on CUDA. Where there is no CUDA device they run under Triton's
+interpreter on the CPU (a copy of the module imported with ``TRITON_INTERPRET=1``), so every
+machine checks their indexing, masking and semantics; bfloat16, which the interpreter cannot
+compute, is left to the CUDA run.
+"""
 
 from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from types import ModuleType
 
 import pytest
 import torch
@@ -9,57 +20,119 @@ from relu_course.torch_nn import autograd, triton
 from tests.torch_nn.bits import FLOAT_DTYPES, assert_same_bits
 
 SPECIALS = [float("nan"), float("inf"), float("-inf"), 0.0, -0.0, 1e-30, -1e-30, 2.5, -2.5]
+SIZES = [1, 3, 9, triton.BLOCK - 1, triton.BLOCK, triton.BLOCK + 1, 1_000_003]
 
 
-def inputs(n: int, dtype: torch.dtype) -> torch.Tensor:
+def interpreted_copy() -> ModuleType:
+    """A second, independent import of the module whose kernels Triton's interpreter runs."""
+    if triton.triton is None:
+        if sys.platform == "linux":
+            pytest.fail("requirements.txt installs Triton on Linux; it failed to import")
+        pytest.skip("Triton has wheels for Linux only")
+    spec = importlib.util.find_spec(triton.__name__)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TRITON_INTERPRET", "1")
+        spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def kernels() -> Iterator[tuple[ModuleType, str]]:
+    """The module to test and the device its kernels take: compiled on CUDA, else interpreted."""
+    if triton.available():
+        yield triton, "cuda"
+    else:
+        yield interpreted_copy(), "cpu"
+
+
+def inputs(n: int, dtype: torch.dtype, device: str) -> torch.Tensor:
     x = torch.randn(n, generator=torch.Generator().manual_seed(n)).to(dtype)
     specials = torch.tensor(SPECIALS, dtype=dtype)
     for start in (0, n // 2, n - len(SPECIALS)):
         if start >= 0 and start + len(SPECIALS) <= n:
             x[start : start + len(SPECIALS)] = specials
-    return x.cuda()
+    return x.to(device)
 
 
-def test_without_cuda_the_kernels_are_not_used():
+def skip_bfloat16_under_interpreter(module: ModuleType, dtype: torch.dtype) -> None:
+    if module.INTERPRETED and dtype == torch.bfloat16:
+        pytest.skip(
+            "Triton's interpreter compares bfloat16 bit patterns, not values "
+            "(triton-lang/triton#11584); bfloat16 is checked by the gpu run"
+        )
+
+
+def test_without_cuda_the_compiled_kernels_are_not_used():
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA; the gpu tests cover it")
     assert not triton.available()
+    assert not triton.INTERPRETED  # the interpreted copy leaves the real module alone
     assert not triton.supports(torch.zeros(3))
     with pytest.raises(TypeError, match="CUDA tensor and Triton"):
         triton.relu_forward(torch.zeros(3))
 
 
-@pytest.mark.gpu
-def test_triton_is_there_with_cuda():
-    assert triton.available(), "CUDA builds of torch ship Triton; the kernels must be used"
+def test_the_interpreter_takes_cpu_tensors_but_not_bfloat16():
+    module = interpreted_copy()
+    assert module.INTERPRETED
+    assert module.accepts(torch.zeros(3), torch.zeros(3))
+    assert not module.accepts(torch.zeros(3, dtype=torch.bfloat16))
+    # ReLUFunction never dispatches to the interpreter: it is for checking, not computing.
+    assert not module.supports(torch.zeros(3))
 
 
-@pytest.mark.gpu
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
-@pytest.mark.parametrize("n", [1, 3, 9, triton.BLOCK - 1, triton.BLOCK + 1, 1_000_003])
-def test_kernels_match_torch_bitwise(dtype, n):
-    x = inputs(n, dtype)
-    g = torch.randn(n, device="cuda").to(dtype)
-    out = triton.relu_forward(x)
+@pytest.mark.parametrize("n", SIZES)
+def test_kernels_match_torch_bitwise(kernels, dtype, n):
+    module, device = kernels
+    skip_bfloat16_under_interpreter(module, dtype)
+    x = inputs(n, dtype, device)
+    g = torch.randn(n).to(dtype).to(device)
+    out = module.relu_forward(x)
     assert_same_bits(out, torch.relu(x))
     expected = torch.ops.aten.threshold_backward(g, torch.relu(x), 0)
-    assert_same_bits(triton.relu_backward(g, out), expected)
+    assert_same_bits(module.relu_backward(g, out), expected)
 
 
-@pytest.mark.gpu
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=str)
-def test_non_contiguous_and_shaped_inputs(dtype):
-    base = torch.randn(64, 130, device="cuda").to(dtype)
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32], ids=str)
+def test_non_contiguous_and_shaped_inputs(kernels, dtype):
+    module, device = kernels
+    skip_bfloat16_under_interpreter(module, dtype)
+    base = inputs(64 * 130, dtype, device).view(64, 130)
     for x in (base[:, ::2], base.t(), base[3:40, 7:99], base.view(8, 8, 130)):
-        out = triton.relu_forward(x)
+        out = module.relu_forward(x)
         assert out.shape == x.shape
+        assert out.is_contiguous()
         assert_same_bits(out, torch.relu(x).contiguous())
+        g = torch.ones_like(x)
+        expected = torch.ops.aten.threshold_backward(g, torch.relu(x), 0).contiguous()
+        assert_same_bits(module.relu_backward(g, torch.relu(x)), expected)
+
+
+def test_empty_tensor(kernels):
+    module, device = kernels
+    x = torch.empty(0, 5, device=device)
+    assert module.relu_forward(x).shape == (0, 5)
+    assert module.relu_backward(x, x).shape == (0, 5)
+
+
+def test_bad_inputs_are_refused_with_what_was_given(kernels):
+    module, device = kernels
+    x = torch.zeros(4, device=device)
+    with pytest.raises(TypeError, match=r"torch\.int64"):
+        module.relu_forward(torch.zeros(4, dtype=torch.int64, device=device))
+    with pytest.raises(TypeError, match=r"torch\.float64 \(4,\)"):
+        module.relu_backward(x, x.double())
+    with pytest.raises(TypeError, match=r"\(3,\)"):
+        module.relu_backward(x, x[:3])
 
 
 @pytest.mark.gpu
-def test_empty_tensor():
-    x = torch.empty(0, 5, device="cuda")
-    assert triton.relu_forward(x).shape == (0, 5)
+def test_triton_is_there_with_cuda():
+    assert triton.available(), "Triton is installed with CUDA builds of torch; it must be used"
 
 
 @pytest.mark.gpu
@@ -68,7 +141,7 @@ def test_relu_function_uses_the_kernels_on_cuda(monkeypatch):
     forward, backward = triton.relu_forward, triton.relu_backward
     monkeypatch.setattr(triton, "relu_forward", lambda x: calls.append("f") or forward(x))
     monkeypatch.setattr(triton, "relu_backward", lambda g, y: calls.append("b") or backward(g, y))
-    x = inputs(10_000, torch.float32).requires_grad_()
+    x = inputs(10_000, torch.float32, "cuda").requires_grad_()
     g = torch.randn(10_000, device="cuda")
     y = autograd.relu(x)
     (dx,) = torch.autograd.grad(y, x, g)
