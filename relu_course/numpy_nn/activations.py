@@ -29,6 +29,8 @@ from relu_course.numpy_nn._checks import (
     check_same_shape,
     widen,
 )
+from relu_course.numpy_nn._parallel import ROW as _ROW
+from relu_course.numpy_nn._parallel import flat_views, in_parts
 
 __all__ = [
     "elu",
@@ -99,7 +101,8 @@ def _narrow(result: Array, dtype: np.dtype[Any]) -> Array:
 # ``-0.0`` (x86's max returns its second operand on ties) and NaN (NumPy propagates it), so no
 # second pass is needed to fix the zeros. That tie rule is the CPU's, not NumPy's promise: it
 # is checked once per dtype on this machine, and the exact two-pass path is used where it fails.
-_ROW = 1 << 16
+# Large arrays are cut into one part per thread: NumPy's ufuncs release the GIL, and one core
+# alone cannot keep the memory system busy (see relu_course.numpy_nn._parallel).
 _ZEROS: dict[np.dtype[Any], Array] = {}
 
 
@@ -111,23 +114,43 @@ def _zeros_row(dtype: np.dtype[Any]) -> Array:
     return _ZEROS[dtype]
 
 
-def _flat_pair(x: Array, out: Array) -> tuple[Array, Array] | None:
-    """1-d views of ``x`` and ``out`` in the same element order, or None if there are none."""
-    if x.flags.c_contiguous and out.flags.c_contiguous:
-        return x.reshape(-1), out.reshape(-1)
-    if x.flags.f_contiguous and out.flags.f_contiguous:
-        return x.reshape(-1, order="F"), out.reshape(-1, order="F")
-    return None
-
-
 def _relu_rows(x: Array, out: Array) -> None:
-    """``out = max(zeros, x)`` over rows of ``_ROW`` elements: one ufunc call, zeros in cache."""
+    """``out = max(zeros, x)`` over rows of ``_ROW`` elements: zeros in cache, 1-d arrays."""
     zeros = _zeros_row(x.dtype)
-    whole = x.size // _ROW * _ROW
-    if whole:
-        np.maximum(zeros, x[:whole].reshape(-1, _ROW), out=out[:whole].reshape(-1, _ROW))
-    rest = x.size - whole
-    np.maximum(zeros[:rest], x[whole:], out=out[whole:])
+
+    def work(lo: int, hi: int) -> None:
+        whole = lo + (hi - lo) // _ROW * _ROW
+        if whole > lo:
+            rows = (-1, _ROW)
+            np.maximum(zeros, x[lo:whole].reshape(rows), out=out[lo:whole].reshape(rows))
+        np.maximum(zeros[: hi - whole], x[whole:hi], out=out[whole:hi])
+
+    in_parts(x.size, work)
+
+
+def _relu_grad_rows(g: Array, result: Array, out: Array) -> None:
+    """``out = result <= 0 ? +0 : g`` bit for bit, over rows of ``_ROW`` elements, 1-d arrays.
+
+    ``np.where(result <= 0, 0, g)`` runs at a tenth of memory speed (a scalar again, and a
+    select NumPy does not vectorise). Here each row of ``g`` is ANDed, as integers, with a mask
+    that is all ones where the gradient passes and all zeros where it does not: exact for every
+    value of ``g`` (NaN and infinities included, which ``g * (result > 0)`` would turn into NaN),
+    and three vectorised passes over a row that stays in cache.
+    """
+    as_int = np.dtype(f"i{g.itemsize}")
+    g_bits, out_bits = g.view(as_int), out.view(as_int)
+
+    def work(lo: int, hi: int) -> None:
+        blocked, mask = np.empty(_ROW, np.bool_), np.empty(_ROW, as_int)
+        for start in range(lo, hi, _ROW):
+            stop = min(start + _ROW, hi)
+            b, m = blocked[: stop - start], mask[: stop - start]
+            np.less_equal(result[start:stop], 0, out=b)
+            # False - 1 = -1 (all ones: pass), True - 1 = 0 (all zeros: block).
+            np.subtract(b.view(np.uint8), 1, out=m, dtype=as_int, casting="unsafe")
+            np.bitwise_and(g_bits[start:stop], m, out=out_bits[start:stop])
+
+    in_parts(g.size, work)
 
 
 @functools.cache
@@ -188,7 +211,7 @@ def relu(x: npt.ArrayLike, out: Array | None = None) -> Array:
     if arr.dtype.kind != "f":
         np.maximum(arr, arr.dtype.type(0), out=result)
         return result
-    flat = _flat_pair(arr, result)
+    flat = flat_views(arr, result)
     if flat is not None and _zeros_first_is_exact(arr.dtype):
         _relu_rows(*flat)
         return result
@@ -215,19 +238,28 @@ def relu_forward(x: npt.ArrayLike) -> tuple[Array, Array]:
     return out, out
 
 
-def relu_backward(dout: npt.ArrayLike, cache: Array) -> Array:
+def relu_backward(dout: npt.ArrayLike, cache: Array, out: Array | None = None) -> Array:
     """ReLU backward pass: pass the upstream gradient where the output is positive.
 
     Args:
         dout: upstream gradient, the shape of the forward output.
         cache: the cache returned by :func:`relu_forward`.
+        out: optional preallocated array for ``dx``, of ``dout``'s shape and dtype; ``out=dout``
+            works in place.
 
     Returns:
         ``dx``, the gradient with respect to ``x``: ``dout`` where ``out > 0``, else 0 (at 0
         too). Where the input was NaN the gradient passes, as in PyTorch's ``threshold_backward``.
+        ``out`` when given.
     """
     g = _dout(dout, cache, "relu_backward")
-    return np.where(cache <= 0, g.dtype.type(0), g)
+    result = _output(g, out, "relu_backward")
+    flat = flat_views(g, cache, result) if g.dtype == cache.dtype else None
+    if flat is not None:
+        _relu_grad_rows(*flat)
+    else:
+        result[...] = np.where(cache <= 0, g.dtype.type(0), g)
+    return result
 
 
 # --------------------------------------------------------------------------- Leaky ReLU

@@ -457,3 +457,69 @@ def test_the_tie_rule_probe_is_honest():
             out = np.empty_like(x)
             A._relu_rows(x, out)
             assert_relu_matches_torch(lambda v, out=out: out, x)
+
+
+def threshold_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """PyTorch's ReLU gradient for input ``x``: the oracle for relu_backward."""
+    g, t = torch.from_numpy(dout.copy()), torch.from_numpy(x.copy())
+    return torch.ops.aten.threshold_backward(g, torch.relu(t), 0).numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("extra", [0, 1, 37])
+def test_relu_backward_rows_match_torch_on_large_arrays(dtype, extra):
+    x = _with_specials(3 * A._ROW + extra, dtype)
+    dout = _with_specials(x.size, dtype)[::-1].copy()  # NaN and infinities in dout too
+    _, cache = A.relu_forward(x)
+    expected = threshold_backward(dout, x)
+    assert_same_floats(A.relu_backward(dout, cache), expected)
+    dx = np.empty_like(dout)
+    assert A.relu_backward(dout, cache, out=dx) is dx
+    assert_same_floats(dx, expected)
+    assert A.relu_backward(dout, cache, out=dout) is dout  # in place
+    assert_same_floats(dout, expected)
+
+
+def test_relu_backward_on_other_layouts_and_dtypes_takes_the_exact_path():
+    x = _with_specials(2 * A._ROW, np.float32).reshape(256, -1)
+    dout = np.asfortranarray(_with_specials(x.size, np.float32)[::-1].reshape(x.shape))
+    _, cache = A.relu_forward(x)
+    assert_same_floats(A.relu_backward(dout, cache), threshold_backward(dout, x))
+    wide = dout.astype(np.float64)  # float64 dout, float32 cache: float64 dx
+    dx = A.relu_backward(wide, cache)
+    assert dx.dtype == np.float64
+    assert_same_floats(dx, np.where(cache <= 0, 0.0, wide))
+
+
+@pytest.mark.parametrize(
+    ("out", "error", "match"),
+    [
+        (np.empty(3), ValueError, "same shape"),
+        (np.empty(4, dtype=np.float32), TypeError, "dtype"),
+        ([0.0] * 4, TypeError, "numpy.ndarray"),
+    ],
+)
+def test_relu_backward_rejects_a_bad_out(out, error, match):
+    _, cache = A.relu_forward(np.ones(4))
+    with pytest.raises(error, match=match):
+        A.relu_backward(np.ones(4), cache, out=out)
+
+
+def test_large_arrays_are_split_across_threads_bit_for_bit(monkeypatch):
+    # Three parts of uneven length, over an array a little past the threshold.
+    from relu_course.numpy_nn import _parallel
+
+    monkeypatch.setattr(_parallel, "threads", lambda: 3)
+    calls: list[tuple[int, int]] = []
+    real = _parallel.in_parts
+
+    def spy(n, work):
+        real(n, lambda lo, hi: (calls.append((lo, hi)), work(lo, hi))[-1])
+
+    monkeypatch.setattr(A, "in_parts", spy)
+    x = _with_specials(_parallel.PARALLEL_MIN + 3 * A._ROW + 11, np.float32)
+    dout = _with_specials(x.size, np.float32)[::-1].copy()
+    out, cache = A.relu_forward(x)
+    assert_relu_matches_torch(lambda v: out, x)
+    assert_same_floats(A.relu_backward(dout, cache), threshold_backward(dout, x))
+    assert len(calls) == 6  # three parts each for the forward and the backward pass
