@@ -29,8 +29,8 @@ from relu_course.numpy_nn._checks import (
     check_same_shape,
     widen,
 )
+from relu_course.numpy_nn._parallel import PARALLEL_MIN, flat_views, in_parts
 from relu_course.numpy_nn._parallel import ROW as _ROW
-from relu_course.numpy_nn._parallel import flat_views, in_parts
 
 __all__ = [
     "elu",
@@ -116,16 +116,23 @@ def _zeros_row(dtype: np.dtype[Any]) -> Array:
 
 def _relu_rows(x: Array, out: Array) -> None:
     """``out = max(zeros, x)`` over rows of ``_ROW`` elements: zeros in cache, 1-d arrays."""
-    zeros = _zeros_row(x.dtype)
+    if x.size < PARALLEL_MIN:  # directly: a call less, and small arrays must not get slower
+        _relu_range(_zeros_row(x.dtype), x, out, 0, x.size)
+    else:
+        in_parts(x.size, _relu_range, _zeros_row(x.dtype), x, out)
 
-    def work(lo: int, hi: int) -> None:
-        whole = lo + (hi - lo) // _ROW * _ROW
-        if whole > lo:
-            rows = (-1, _ROW)
-            np.maximum(zeros, x[lo:whole].reshape(rows), out=out[lo:whole].reshape(rows))
-        np.maximum(zeros[: hi - whole], x[whole:hi], out=out[whole:hi])
 
-    in_parts(x.size, work)
+def _relu_range(zeros: Array, x: Array, out: Array, lo: int, hi: int) -> None:
+    whole = lo + (hi - lo) // _ROW * _ROW
+    if whole > lo:
+        rows = (-1, _ROW)
+        np.maximum(zeros, x[lo:whole].reshape(rows), out=out[lo:whole].reshape(rows))
+    np.maximum(zeros[: hi - whole], x[whole:hi], out=out[whole:hi])
+
+
+#: Below this many elements ``np.where``'s smaller fixed cost beats the three passes of
+#: :func:`_relu_grad_rows` (a few microseconds either way); with ``out=`` the rows are used.
+_MASK_MIN = 2048
 
 
 def _relu_grad_rows(g: Array, result: Array, out: Array) -> None:
@@ -138,19 +145,19 @@ def _relu_grad_rows(g: Array, result: Array, out: Array) -> None:
     and three vectorised passes over a row that stays in cache.
     """
     as_int = np.dtype(f"i{g.itemsize}")
-    g_bits, out_bits = g.view(as_int), out.view(as_int)
+    in_parts(g.size, _relu_grad_range, g.view(as_int), result, out.view(as_int))
 
-    def work(lo: int, hi: int) -> None:
-        blocked, mask = np.empty(_ROW, np.bool_), np.empty(_ROW, as_int)
-        for start in range(lo, hi, _ROW):
-            stop = min(start + _ROW, hi)
-            b, m = blocked[: stop - start], mask[: stop - start]
-            np.less_equal(result[start:stop], 0, out=b)
-            # False - 1 = -1 (all ones: pass), True - 1 = 0 (all zeros: block).
-            np.subtract(b.view(np.uint8), 1, out=m, dtype=as_int, casting="unsafe")
-            np.bitwise_and(g_bits[start:stop], m, out=out_bits[start:stop])
 
-    in_parts(g.size, work)
+def _relu_grad_range(g_bits: Array, result: Array, out_bits: Array, lo: int, hi: int) -> None:
+    size = min(_ROW, hi - lo)
+    blocked, mask = np.empty(size, np.bool_), np.empty(size, g_bits.dtype)
+    for start in range(lo, hi, _ROW):
+        stop = min(start + _ROW, hi)
+        b, m = blocked[: stop - start], mask[: stop - start]
+        np.less_equal(result[start:stop], 0, out=b)
+        # False - 1 = -1 (all ones: pass), True - 1 = 0 (all zeros: block).
+        np.subtract(b.view(np.uint8), 1, out=m, dtype=m.dtype, casting="unsafe")
+        np.bitwise_and(g_bits[start:stop], m, out=out_bits[start:stop])
 
 
 @functools.cache
@@ -253,8 +260,11 @@ def relu_backward(dout: npt.ArrayLike, cache: Array, out: Array | None = None) -
         ``out`` when given.
     """
     g = _dout(dout, cache, "relu_backward")
+    same_dtype = g.dtype == cache.dtype
+    if out is None and (not same_dtype or g.size < _MASK_MIN):
+        return np.where(cache <= 0, g.dtype.type(0), g)
     result = _output(g, out, "relu_backward")
-    flat = flat_views(g, cache, result) if g.dtype == cache.dtype else None
+    flat = flat_views(g, cache, result) if same_dtype else None
     if flat is not None:
         _relu_grad_rows(*flat)
     else:

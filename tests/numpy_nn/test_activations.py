@@ -513,8 +513,12 @@ def test_large_arrays_are_split_across_threads_bit_for_bit(monkeypatch):
     calls: list[tuple[int, int]] = []
     real = _parallel.in_parts
 
-    def spy(n, work):
-        real(n, lambda lo, hi: (calls.append((lo, hi)), work(lo, hi))[-1])
+    def spy(n, work, *args):
+        def logged(*a):
+            calls.append(a[-2:])
+            work(*a)
+
+        real(n, logged, *args)
 
     monkeypatch.setattr(A, "in_parts", spy)
     x = _with_specials(_parallel.PARALLEL_MIN + 3 * A._ROW + 11, np.float32)
