@@ -80,3 +80,93 @@ def test_no_errors_or_warnings_in_the_outputs(chapter):
         for out in cell.get("outputs", []):
             assert out.output_type != "error", cell.source[:80]
             assert out.get("name") != "stderr", out.get("text", "")[:200]
+
+
+# --------------------------------------------------------------------------- numbers in prose
+
+# A decimal in the prose, with what scales it: a percent sign, "million", or "\times 10^{k}".
+_QUOTED = re.compile(
+    r"(?<![\w.])(\d+(?:,\d{3})*\.\d+)"
+    r"(?:(\s*%|\s+percent)|(\s+million)|\s*\\times\s*10\^\{(-?\d+)\})?"
+)
+_PRINTED = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+# Decimals in the prose that no cell prints, each with the reason: constants and arithmetic
+# done in the text, and figures cited from a paper (checked against the paper).
+NOT_PRINTED = {
+    "01_deep_learning": {
+        "0.693": "ln 2, the loss of a model that answers 1/2",
+        "0.535": "1 - 0.465, the share of class 0 the cell prints",
+    },
+    "02_relu_definition": {"1.25": "1/(1 - p) for p = 0.2"},
+    "03_properties": {
+        "0.0001": "an interval's end, [0.0001, 0.9999]",
+        "0.9999": "an interval's end, [0.0001, 0.9999]",
+    },
+    "04_tradeoffs": {"3.1": "section 3.1 of Krizhevsky et al. 2012"},
+    "05_feedforward": {
+        "0.05": "the chosen SmoothL1 beta",
+        "1.6": "beta = 0.05 of a 32-pixel image, in pixels",
+    },
+    "07_rnn_transformer": {
+        "11.3": "sqrt(128), the bound on a tanh state's norm",
+        "0.58": "1/sqrt(3), the theory's prediction",
+        "4.54": "ln 94, the loss of a uniform guess",
+        "0.8": "the chosen sampling temperature",
+    },
+    "08_why_relu": {"1.2": "ImageNet top-1 points, cited from Hendrycks and Gimpel"},
+}
+
+
+def prose_for_numbers(nb: nbformat.NotebookNode) -> str:
+    """The markdown without code (fenced or inline), roles' targets and link targets."""
+    text = re.sub(r"```.*?```", " ", markdown(nb), flags=re.S)
+    text = re.sub(r"`[^`]*`", " ", text)
+    return re.sub(r"\]\([^)]*\)", "]", text)
+
+
+def printed_numbers(nb: nbformat.NotebookNode) -> list[float]:
+    """Every number in the text outputs of the code cells."""
+    texts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            texts.append(output.get("text", ""))
+            texts.append(output.get("data", {}).get("text/plain", ""))
+    return [float(m.replace(",", "")) for m in _PRINTED.findall("\n".join(texts))]
+
+
+def unprinted_numbers(prose: str, printed: list[float]) -> list[str]:
+    """The decimals of ``prose`` that no printed number rounds to, at the prose's precision."""
+    missing = []
+    for match in _QUOTED.finditer(prose):
+        literal, percent, million, power = match.groups()
+        digits = literal.replace(",", "")
+        scale = 0.01 if percent else 1e6 if million else 10.0 ** int(power) if power else 1.0
+        value = float(digits) * scale
+        half_unit = 0.5 * 10.0 ** -len(digits.split(".")[1]) * scale
+        if not any(abs(p - value) <= half_unit * (1 + 1e-9) for p in printed):
+            missing.append(literal)
+    return missing
+
+
+def test_every_number_in_the_prose_is_printed_by_a_cell(chapter):
+    """A decimal in the prose must round from some output of the chapter (DESIGN: numbers are
+    measured by the notebook that prints them). This catches prose left behind by a
+    re-execution unless the old number happens to be printed elsewhere in the chapter too;
+    integers are not checked."""
+    path, nb = chapter
+    allowed = NOT_PRINTED.get(path.stem, {})
+    missing = unprinted_numbers(prose_for_numbers(nb), printed_numbers(nb))
+    assert [n for n in missing if n not in allowed] == [], (
+        "numbers in the prose that no cell prints: re-execute and update the prose, or add "
+        "a constant or a citation to NOT_PRINTED with its reason"
+    )
+    assert set(allowed) <= set(missing), "NOT_PRINTED lists a number the chapter now prints"
+
+
+def test_the_number_check_catches_a_stale_number():
+    printed = [0.9456, 2586240.0, 4.3e-13, 0.465]
+    fine = "Accuracy 0.95 (0.946), 2.6 million values, $4.3 \\times 10^{-13}$, 46.5% class 1."
+    assert unprinted_numbers(fine, printed) == []
+    stale = "Accuracy 0.97, 2.7 million values, $4.4 \\times 10^{-13}$, 47.5 percent."
+    assert unprinted_numbers(stale, printed) == ["0.97", "2.7", "4.4", "47.5"]
