@@ -30,18 +30,16 @@ def test_every_implementation_and_baseline_is_measured(small_run):
 
 def test_ratios_are_bandwidth_over_the_same_runs_copy(small_run):
     by_name = {m.name: m for m in small_run.measurements}
-    numpy_copies = ["np.copyto(y, x)", "np.copyto(y, x), 1 thread"]  # 4096 elements: 1 thread
-    fastest = max(numpy_copies, key=lambda name: by_name[name].gb_per_s)
-    assert by_name[fastest].ratio == by_name["y.copy_(x)"].ratio == 1.0
+    assert by_name["np.copyto(y, x)"].ratio == by_name["y.copy_(x)"].ratio == 1.0
     for m in small_run.measurements:
-        assert m.baseline == (fastest if m.name in NUMPY_CASES else "y.copy_(x)")
+        assert m.baseline == ("np.copyto(y, x)" if m.name in NUMPY_CASES else "y.copy_(x)")
         assert m.bytes == (3 if m.direction == "backward" else 2) * 4096 * 4
         assert m.gb_per_s == pytest.approx(m.bytes / m.seconds / 1e9)
         assert m.ratio == pytest.approx(m.gb_per_s / by_name[m.baseline].gb_per_s)
 
 
 NUMPY_CASES = {
-    "np.copyto(y, x)", "np.copyto(y, x), 1 thread", "x.copy()", "relu(x, out=y)", "relu(x)",
+    "np.copyto(y, x)", "x.copy()", "relu(x, out=y)", "relu(x)",
     "relu_backward(dout, cache, out=dx)", "np.maximum(x, 0, out=y)",
     "np.maximum(x, 0)", "np.multiply(x, x > 0, out=y)", "np.where(x > 0, x, 0)",
     "relu_backward(dout, cache)", "dout * (x > 0)", "sigmoid(x)", "tanh(x)", "gelu(x)", "elu(x)",
@@ -137,3 +135,20 @@ def test_a_sample_of_several_calls_reports_the_time_of_one(monkeypatch):
     assert log.count("call") == 2 + 4 * 5
     # Synchronised before and after each sample, never between its calls.
     assert "".join(x[0] for x in log[2:]) == "s" + ("s" + "c" * 5 + "s") * 4
+
+
+def test_large_arrays_get_a_copy_split_as_the_relu_is_and_the_faster_copy_is_the_baseline(
+    monkeypatch,
+):
+    from relu_course.numpy_nn import _parallel
+
+    # The split's threshold lowered so that a small array takes the threaded path.
+    monkeypatch.setattr(_parallel, "PARALLEL_MIN", 4 * _parallel.ROW)
+    monkeypatch.setattr(_parallel, "threads", lambda: 2)
+    run = run_bench("cpu", "float32", size=4 * _parallel.ROW, repeats=1, warmup=0)
+    by_name = {m.name: m for m in run.measurements}
+    copies = ["np.copyto(y, x)", "np.copyto(y, x), 2 threads"]
+    fastest = max(copies, key=lambda name: by_name[name].gb_per_s)
+    assert by_name[fastest].ratio == 1.0
+    assert by_name["relu(x, out=y)"].baseline == fastest
+    assert "np.copyto(y, x), 2 threads" in run.table()
