@@ -131,7 +131,7 @@ def _relu_range(zeros: Array, x: Array, out: Array, lo: int, hi: int) -> None:
 
 
 #: Below this many elements ``np.where``'s smaller fixed cost beats the three passes of
-#: :func:`_relu_grad_rows` (a few microseconds either way); with ``out=`` the rows are used.
+#: :func:`_relu_grad_rows` (a few microseconds either way).
 _MASK_MIN = 2048
 
 
@@ -260,15 +260,17 @@ def relu_backward(dout: npt.ArrayLike, cache: Array, out: Array | None = None) -
         ``out`` when given.
     """
     g = _dout(dout, cache, "relu_backward")
-    same_dtype = g.dtype == cache.dtype
-    if out is None and (not same_dtype or g.size < _MASK_MIN):
-        return np.where(cache <= 0, g.dtype.type(0), g)
-    result = _output(g, out, "relu_backward")
-    flat = flat_views(g, cache, result) if same_dtype else None
-    if flat is not None:
-        _relu_grad_rows(*flat)
-    else:
-        result[...] = np.where(cache <= 0, g.dtype.type(0), g)
+    result = None if out is None else _output(g, out, "relu_backward")
+    if g.dtype == cache.dtype and g.size >= _MASK_MIN:
+        target = np.empty_like(g) if result is None else result
+        flat = flat_views(g, cache, target)
+        if flat is not None:
+            _relu_grad_rows(*flat)
+            return target
+    dx = np.where(cache <= 0, g.dtype.type(0), g)
+    if result is None:
+        return dx
+    result[...] = dx
     return result
 
 

@@ -527,3 +527,15 @@ def test_large_arrays_are_split_across_threads_bit_for_bit(monkeypatch):
     assert_relu_matches_torch(lambda v: out, x)
     assert_same_floats(A.relu_backward(dout, cache), threshold_backward(dout, x))
     assert len(calls) == 6  # three parts each for the forward and the backward pass
+
+
+def test_relu_backward_into_out_on_small_arrays():
+    x = np.array(EDGE, dtype=np.float32)
+    dout = np.array(EDGE[::-1], dtype=np.float32)
+    _, cache = A.relu_forward(x)
+    expected = threshold_backward(dout, x)
+    dx = np.empty_like(dout)
+    assert A.relu_backward(dout, cache, out=dx) is dx
+    assert_same_floats(dx, expected)
+    assert A.relu_backward(dout, cache, out=dout) is dout
+    assert_same_floats(dout, expected)
