@@ -83,8 +83,9 @@ def supports(*tensors: torch.Tensor) -> bool:
 if triton is not None:
     # Kernels are written as Triton's documentation writes them: only `block` is annotated
     # (Triton reads annotations to find compile-time constants). Zeros come from the builtin
-    # tl.full, not tl.zeros_like: a @jit helper compiled at Triton's import cannot be run by
-    # the interpreter that the tests switch on later in the same process.
+    # tl.full(x.shape, 0, x.dtype), which is what tl.zeros_like calls: zeros_like is a @jit
+    # helper, made at Triton's import, that the interpreter the tests switch on later in the
+    # same process cannot run.
     @triton.jit
     def _forward_kernel(x_ptr, y_ptr, n, block: tl.constexpr):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
         offsets = tl.program_id(0) * block + tl.arange(0, block)
