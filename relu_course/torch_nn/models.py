@@ -17,6 +17,7 @@ activations with weights (``nn.PReLU``) are moved there.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 import torch
 from torch import nn
@@ -292,9 +293,17 @@ class ConvNet(nn.Module):
         conv1 = Sequential(Conv2d(3, 64, 3), ReLU, MaxPool2d(2))
 
     and completes it with a second block of the same form, ``Conv2d(64, 128, 3)``, activation,
-    ``MaxPool2d(2)``, then ``Flatten`` and ``Linear`` to the logits. Each block maps a side of
-    ``s`` pixels to ``(s - 2) // 2``, so a 32 x 32 image becomes 15 x 15, then 6 x 6, and the
-    linear layer sees ``128 * 6 * 6 = 4608`` features.
+    ``MaxPool2d(2)``, then a ``classifier`` head to the logits. Each block maps a side of ``s``
+    pixels to ``(s - 2) // 2``, so a 32 x 32 image becomes 15 x 15, then 6 x 6.
+
+    Two heads are offered. ``"flatten"`` (``Flatten``, ``Linear``) gives the linear layer all
+    ``128 * 6 * 6 = 4608`` values, one weight per channel, position and class, so a pattern
+    found at one place of the 6 x 6 grid and the same pattern found at another feed different
+    weights. ``"global_max"`` (``AdaptiveMaxPool2d(1)``, ``Flatten``, ``Linear``) keeps only
+    each channel's largest value over all positions, so the linear layer sees 128 numbers,
+    each saying how strongly the channel's pattern occurs anywhere in the image; moving the
+    image's content by a multiple of 4 pixels, the two blocks' total stride, without cutting
+    it, leaves the logits unchanged.
 
     Args:
         num_classes: number of classes. Default: 10.
@@ -302,12 +311,14 @@ class ConvNet(nn.Module):
         image_size: side of the (square) input images, or ``(height, width)``; at least 10.
             Default: 32.
         activation: builds each activation module. Default: ``nn.ReLU``.
+        head: ``"flatten"`` or ``"global_max"``, the classifier described above.
+            Default: ``"flatten"``.
         device: where to create the layers. Default: torch's default device.
         dtype: the parameters' dtype. Default: torch's default dtype.
 
     Raises:
-        ValueError: the images are too small for two blocks (a side under 10 pixels), or
-            ``num_classes`` or ``in_channels`` is less than 1.
+        ValueError: the images are too small for two blocks (a side under 10 pixels),
+            ``num_classes`` or ``in_channels`` is less than 1, or ``head`` is not one of the two.
 
     Shape:
         - Input: :math:`(N, \text{in\_channels}, H, W)` with ``(H, W)`` the ``image_size``.
@@ -316,6 +327,8 @@ class ConvNet(nn.Module):
     Examples:
         >>> ConvNet()(torch.zeros(2, 3, 32, 32)).shape
         torch.Size([2, 10])
+        >>> ConvNet(head="global_max").classifier[-1]
+        Linear(in_features=128, out_features=10, bias=True)
     """
 
     def __init__(
@@ -324,11 +337,14 @@ class ConvNet(nn.Module):
         in_channels: int = 3,
         image_size: int | tuple[int, int] = 32,
         activation: ActivationFactory = nn.ReLU,
+        head: Literal["flatten", "global_max"] = "flatten",
         device: Device = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
         _check_positive("ConvNet", num_classes=num_classes, in_channels=in_channels)
+        if head not in ("flatten", "global_max"):
+            raise ValueError(f"ConvNet: head must be 'flatten' or 'global_max', got {head!r}")
         height, width = (image_size, image_size) if isinstance(image_size, int) else image_size
         out_height = _conv_block_size(_conv_block_size(height))
         out_width = _conv_block_size(_conv_block_size(width))
@@ -349,10 +365,17 @@ class ConvNet(nn.Module):
             _activation(activation, device, dtype),
             nn.MaxPool2d(2),
         )
-        self.classifier = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(128 * out_height * out_width, num_classes, device=device, dtype=dtype),
-        )
+        if head == "flatten":
+            self.classifier = nn.Sequential(
+                nn.Flatten(),
+                nn.Linear(128 * out_height * out_width, num_classes, device=device, dtype=dtype),
+            )
+        else:
+            self.classifier = nn.Sequential(
+                nn.AdaptiveMaxPool2d(1),
+                nn.Flatten(),
+                nn.Linear(128, num_classes, device=device, dtype=dtype),
+            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return the class logits of each image.

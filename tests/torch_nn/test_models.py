@@ -43,6 +43,11 @@ MODELS = {
         lambda n: (n, 5),
     ),
     "convnet": (lambda **kw: ConvNet(**kw), lambda n: (n, 3, 32, 32), lambda n: (n, 10)),
+    "convnet-global-max": (
+        lambda **kw: ConvNet(head="global_max", **kw),
+        lambda n: (n, 3, 32, 32),
+        lambda n: (n, 10),
+    ),
     "convnet-small": (
         lambda **kw: ConvNet(4, in_channels=1, image_size=(10, 14), **kw),
         lambda n: (n, 1, 10, 14),
@@ -67,6 +72,9 @@ def test_parameter_counts_by_hand():
     assert n_params(net.conv2) == 128 * 64 * 3 * 3 + 128
     # 32 -> conv 30 -> pool 15 -> conv 13 -> pool 6
     assert n_params(net.classifier) == linear(128 * 6 * 6, 10)
+    global_max = ConvNet(head="global_max")
+    assert n_params(global_max.classifier) == linear(128, 10)
+    assert n_params(global_max) == n_params(net) - linear(128 * 6 * 6, 10) + linear(128, 10)
 
     assert n_params(FeedForwardEncoder(100)) == linear(100, 256) + linear(256, 128)
     assert n_params(BoxRegressionHead()) == linear(128, 64) + linear(64, 4)
@@ -167,7 +175,40 @@ def test_rnn_initial_hidden_state_continues_a_sequence():
     assert not torch.allclose(net(x[:, 5:]), whole[:, 5:])  # zeros as the start differ
 
 
+def test_global_max_head_is_the_largest_value_of_each_channel():
+    torch.manual_seed(0)
+    net = ConvNet(head="global_max").eval()
+    X = torch.randn(4, 3, 32, 32)
+    with torch.no_grad():
+        features = net.conv2(net.conv1(X)).amax(dim=(2, 3))  # (4, 128)
+        assert torch.allclose(net(X), net.classifier[-1](features), atol=1e-6)
+
+
+def shifted_digit(shift: int) -> torch.Tensor:
+    """A random 8 x 8 patch on a zero canvas, moved right and down by `shift` pixels."""
+    X = torch.zeros(1, 3, 32, 32)
+    X[..., 10 + shift : 18 + shift, 10 + shift : 18 + shift] = torch.rand(
+        3, 8, 8, generator=torch.Generator().manual_seed(1)
+    )
+    return X
+
+
+# From rows 10 to 17 the patch reaches pooled rows 1 to 4 of 6: a move of 4 pixels, one pooled
+# row, keeps it inside the grid; one of 8 would push its last row off the grid.
+@pytest.mark.parametrize("shift", [-4, 4])
+def test_global_max_head_ignores_where_the_content_is(shift):
+    torch.manual_seed(0)
+    global_max, flatten = ConvNet(head="global_max").eval(), ConvNet().eval()
+    with torch.no_grad():
+        here, there = shifted_digit(0), shifted_digit(shift)
+        assert torch.allclose(global_max(here), global_max(there), atol=1e-6)
+        # The flattening head has a weight per position: the same move changes its logits.
+        assert not torch.allclose(flatten(here), flatten(there), atol=1e-3)
+
+
 def test_bad_sizes_and_inputs_are_value_errors():
+    with pytest.raises(ValueError, match="head must be 'flatten' or 'global_max', got 'avg'"):
+        ConvNet(head="avg")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="too small"):
         ConvNet(image_size=9)
     with pytest.raises(ValueError, match="too small"):
