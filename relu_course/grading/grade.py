@@ -29,7 +29,7 @@ from relu_course.grading import codec
 from relu_course.grading.check import describe_case
 from relu_course.grading.gradebook import Gradebook, QuestionResult, SubmissionRecord
 from relu_course.grading.questions import Case, Exercise, Question, exercises
-from relu_course.grading.sandbox import Limits, WorkerRun, bwrap, run_worker
+from relu_course.grading.sandbox import Limits, WorkerRun, bwrap, bwrap_sizes_tmp, run_worker
 from relu_course.grading.submit import (
     Manifest,
     NotebookError,
@@ -51,6 +51,12 @@ NO_SANDBOX_WARNING = (
     "WARNING: bwrap (bubblewrap) is not installed: submissions run WITHOUT the sandbox, with "
     "resource limits only. Submitted code can read and write every file this user can, and "
     "use the network. Install bubblewrap (apt-get install bubblewrap) before grading for real."
+)
+
+OLD_BWRAP_WARNING = (
+    "WARNING: this bwrap (bubblewrap before 0.7.0) cannot bound the size of the sandbox's /tmp, "
+    "which is kept in memory: a submission can fill the memory with files. Install bubblewrap "
+    "0.7.0 or later before grading for real."
 )
 
 
@@ -196,19 +202,24 @@ def _judge(
     )
 
 
-def _interrupted(out: Path) -> tuple[str, Any] | None:
-    """What the worker had started and not finished when it stopped: a cell or a question."""
-    open_cell, open_question = None, None
+def _events(out: Path) -> list[dict[str, Any]]:
+    """The worker's progress log, one event a line; lines that are not JSON objects are left out."""
     log = out / "progress.jsonl"
-    if not log.is_file():
-        return None
-    for line in log.read_text(errors="replace").splitlines()[-100000:]:
+    events = []
+    for line in log.read_text(errors="replace").splitlines()[-100000:] if log.is_file() else []:
         try:
             event = json.loads(line)
         except ValueError:
             continue
-        if not isinstance(event, dict):
-            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events
+
+
+def _interrupted(events: list[dict[str, Any]]) -> tuple[str, Any] | None:
+    """What the worker had started and not finished when it stopped: a cell or a question."""
+    open_cell, open_question = None, None
+    for event in events:
         if "cell" in event:
             open_cell = event["cell"] if event.get("state") == "start" else None
         if "question" in event:
@@ -220,11 +231,14 @@ def _interrupted(out: Path) -> tuple[str, Any] | None:
     return None
 
 
-def _finished(out: Path) -> bool:
+def _finished(events: list[dict[str, Any]]) -> bool:
     """Whether the worker got to its end (an exit status of 0 alone could be ``os._exit(0)``)."""
-    log = out / "progress.jsonl"
-    lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
-    return bool(lines) and '"done": true' in lines[-1]
+    return bool(events) and events[-1].get("done") is True
+
+
+def _answered(events: list[dict[str, Any]]) -> set[str]:
+    """The questions whose answers the worker wrote whole (it logs the end after writing)."""
+    return {e["question"] for e in events if e.get("state") == "end" and "question" in e}
 
 
 def _why(run: WorkerRun, limits: Limits) -> str:
@@ -281,10 +295,8 @@ def _collect(
     owner: int | None,
     skipped: dict[int, str],
     limits: Limits,
-) -> QuestionResult | None:
-    """Judge what the worker returned for ``q``, or None if it returned nothing for it."""
-    if not (out / f"{q.id}.json").is_file():
-        return None
+) -> QuestionResult:
+    """Judge what the worker returned for ``q`` (its answers are written whole)."""
     try:
         payload, arrays = codec.read(out / f"{q.id}.json")
         answers, cell_errors = payload["answers"], payload.get("cell_errors", {})
@@ -332,6 +344,12 @@ def _grade_notebook(
             out = job_dir / "out"
             shutil.rmtree(out, ignore_errors=True)
             out.mkdir()
+            # The only files the worker may write (in the sandbox it can create none).
+            for name in [
+                "progress.jsonl",
+                *(f"{q.id}{e}" for q in pending for e in (".json", ".npz")),
+            ]:
+                (out / name).touch()
             job = {
                 "cells": code_cells,
                 "skip_cells": sorted(skipped),
@@ -344,14 +362,15 @@ def _grade_notebook(
             }
             (job_dir / "job.json").write_text(json.dumps(job))
             run = run_worker(job_dir, limits, sandbox=sandbox)
+            events = _events(out)
+            answered = _answered(events)
             for q in pending:
-                owner = cells[q.id][-1] if cells.get(q.id) else None
-                result = _collect(q, out, plan, notes[q.id], owner, skipped, limits)
-                if result is not None:
-                    results[q.id] = result
-            if run.returncode == 0 and not run.timed_out and _finished(out):
+                if q.id in answered:
+                    owner = cells[q.id][-1] if cells.get(q.id) else None
+                    results[q.id] = _collect(q, out, plan, notes[q.id], owner, skipped, limits)
+            if run.returncode == 0 and not run.timed_out and _finished(events):
                 break
-            where, why = _interrupted(out), _why(run, limits)
+            where, why = _interrupted(events), _why(run, limits)
             if (
                 where
                 and where[0] == "question"
@@ -447,9 +466,12 @@ def grade_inbox(
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     limits = limits or Limits()
-    summary = GradingSummary(sandbox=bwrap() is not None)
-    if not summary.sandbox:
+    executable = bwrap()
+    summary = GradingSummary(sandbox=executable is not None)
+    if executable is None:
         warn(NO_SANDBOX_WARNING)
+    elif not bwrap_sizes_tmp(executable):
+        warn(OLD_BWRAP_WARNING)
     book = Gradebook(gradebook)
     submissions, summary.problems = find_submissions(inbox)
     for problem in summary.problems:

@@ -1,16 +1,20 @@
 """Running the worker in a sandbox: bubblewrap where it exists, resource limits always.
 
 With ``bwrap`` (Linux, Debian package ``bubblewrap``) the worker sees a read-only system, the
-Python installation and the ``relu_course`` package, a private ``/tmp``, and one writable
-folder holding a copy of the submission and its cases. It has no network, its own process tree,
-and (when the grader runs as root) runs as ``nobody``. The secret, the gradebook, the inbox and
-the rest of the course (the solutions of the exercises included) are not in it. CPU time,
-memory, processes, file size and wall-clock time are limited in every case: the worker sets
-the first four on itself before it runs any submitted code, the grader keeps the clock.
+Python installation and the ``relu_course`` package, a private ``/tmp`` of bounded size, and a
+read-only folder holding a copy of the submission and its cases, in which only the answer files
+the grader created are writable. So it can write nowhere else, and not without bound: ``/tmp``
+(memory) holds at most ``disk_mb``, and each answer file at most ``file_mb``. It has no
+network, its own process tree, and (when the grader runs as root) runs as ``nobody``. The
+secret, the gradebook, the inbox and the rest of the course (the solutions of the exercises
+included) are not in it. CPU time, memory, processes, file size and wall-clock time are limited
+in every case: the worker sets the first four on itself before it runs any submitted code, the
+grader keeps the clock.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -21,7 +25,7 @@ from pathlib import Path
 
 import relu_course
 
-__all__ = ["Limits", "WorkerRun", "bwrap", "run_worker"]
+__all__ = ["Limits", "WorkerRun", "bwrap", "bwrap_sizes_tmp", "run_worker"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class Limits:
         memory_mb: address space of each process (``RLIMIT_AS``).
         processes: processes the worker may start.
         file_mb: largest file it may write (its printed output included).
+        disk_mb: size of the sandbox's private ``/tmp``, a file system in memory (bubblewrap
+            0.7.0 and later; older ones leave it at the kernel's default, half the memory).
         wall_seconds: wall-clock time of the whole run.
         cell_seconds: wall-clock time of one notebook cell.
         case_seconds: wall-clock time of one call of an answer.
@@ -42,6 +48,7 @@ class Limits:
     memory_mb: int = 3072
     processes: int = 32
     file_mb: int = 64
+    disk_mb: int = 256
     wall_seconds: float = 90.0
     cell_seconds: float = 20.0
     case_seconds: float = 10.0
@@ -67,6 +74,13 @@ def bwrap() -> str | None:
     return shutil.which("bwrap")
 
 
+@functools.cache
+def bwrap_sizes_tmp(executable: str) -> bool:
+    """Whether this ``bwrap`` can bound the size of a ``--tmpfs`` (its ``--size``, from 0.7.0)."""
+    usage = subprocess.run([executable, "--help"], capture_output=True, text=True, check=False)
+    return "--size" in usage.stdout + usage.stderr
+
+
 def _environment() -> dict[str, str]:
     env = {
         "PATH": "/usr/bin:/bin",
@@ -83,8 +97,14 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _bwrap_command(executable: str, job_dir: Path) -> list[str]:
+def _bwrap_command(executable: str, job_dir: Path, limits: Limits) -> list[str]:
     package = Path(relu_course.__file__).resolve().parent
+    # A /tmp that nobody can write to as well, but of bounded size (older bwrap: root's, unsized).
+    tmp_size = (
+        ["--perms", "1777", "--size", str(limits.disk_mb * 2**20)]
+        if bwrap_sizes_tmp(executable)
+        else []
+    )
     command = [
         executable,
         "--unshare-pid",
@@ -96,7 +116,7 @@ def _bwrap_command(executable: str, job_dir: Path) -> list[str]:
         "--new-session",
         "--proc", "/proc",
         "--dev", "/dev",
-        "--tmpfs", "/tmp",
+        *tmp_size, "--tmpfs", "/tmp",
     ]  # fmt: skip
     for system in ("/usr", "/bin", "/lib", "/lib64", "/sbin"):
         if Path(system).is_symlink():
@@ -113,7 +133,12 @@ def _bwrap_command(executable: str, job_dir: Path) -> list[str]:
     for path in sorted(read_only):
         command += ["--ro-bind", str(path), str(path)]
     command += ["--ro-bind-try", "/sys/devices/system/cpu", "/sys/devices/system/cpu"]
-    command += ["--bind", str(job_dir), "/job", "--chdir", "/job"]
+    # The job folder is read-only but for the files the grader made in out/: the worker can
+    # create no file there, so it writes at most file_mb to each of those and nothing else.
+    command += ["--ro-bind", str(job_dir), "/job"]
+    for path in sorted((job_dir / "out").iterdir()):
+        command += ["--bind", str(path), f"/job/out/{path.name}"]
+    command += ["--chdir", "/job"]
     if os.getuid() == 0:
         # Root keeps only what it needs to become nobody (the worker does it first thing).
         command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
@@ -126,8 +151,8 @@ def run_worker(job_dir: Path, limits: Limits, *, sandbox: bool) -> WorkerRun:
     """Run the worker on ``job_dir`` under ``limits``, in bubblewrap when ``sandbox`` is true.
 
     Args:
-        job_dir: the job's folder (see :mod:`relu_course.grading.worker`); it is made writable
-            for the sandboxed user.
+        job_dir: the job's folder (see :mod:`relu_course.grading.worker`), with the files the
+            worker may write already made in ``out/``; it is given to the sandboxed user.
         limits: the resource limits.
         sandbox: use bubblewrap (it must be installed).
 
@@ -143,7 +168,7 @@ def run_worker(job_dir: Path, limits: Limits, *, sandbox: bool) -> WorkerRun:
         executable = bwrap()
         if executable is None:
             raise FileNotFoundError("bwrap is not installed (Debian package bubblewrap)")
-        command = _bwrap_command(executable, job_dir)
+        command = _bwrap_command(executable, job_dir, limits)
         cwd: Path | None = None
     else:
         command = [sys.executable, "-I", "-m", "relu_course.grading.worker", str(job_dir)]

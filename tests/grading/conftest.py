@@ -23,7 +23,9 @@ SOURCES = ROOT / "notebooks" / "exercises" / "source"
 STUDENT = ROOT / "notebooks" / "exercises"
 SECRET = b"the instructor's secret: 3f9c1e7a5b2d4c6e8f0a1b3c5d7e9f11"
 # Short limits keep the hostile submissions quick; the defaults are longer.
-LIMITS = Limits(cpu_seconds=20, memory_mb=1536, wall_seconds=15, cell_seconds=3, case_seconds=3)
+LIMITS = Limits(
+    cpu_seconds=20, memory_mb=1536, disk_mb=64, wall_seconds=15, cell_seconds=3, case_seconds=3
+)
 _START = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from relu_course.grading import exercise, exercises
-from tests.grading.conftest import SECRET, STUDENT, answer_cell, source
+from tests.grading.conftest import LIMITS, SECRET, STUDENT, answer_cell, source
 
 GOOD_COLLAPSE = "def collapse_linear(W1, b1, W2, b2):\n    return W2 @ W1, W2 @ b1 + b2"
 
@@ -536,6 +536,32 @@ def test_an_output_flood(klass):
     assert_only(klass.results("flood"), {})
 
 
+def test_a_disk_filler_gets_no_more_than_its_disk_quota(klass):
+    # Writes 4 MiB files wherever it can, and answers correctly only if it could not write
+    # more than the quota in all: /tmp is memory, so an unbounded writer could take the
+    # grader's memory; the job folder is on the grader's disk.
+    filler = (
+        "import os\n"
+        f"quota = {LIMITS.disk_mb} * 2**20\n"
+        "written = 0\n"
+        "here = os.getcwd()\n"
+        "for folder in ('/tmp', here, os.path.join(here, 'out'), '/dev/shm', '/dev', '/var/tmp'):\n"
+        "    for i in range(quota // 2**22 + 1):\n"
+        "        try:\n"
+        "            with open(os.path.join(folder, f'fill{i}'), 'wb') as f:\n"
+        "                f.write(bytes(2**22))\n"
+        "        except OSError:\n"
+        "            break\n"
+        "        written += 2**22\n"
+        "def count_parameters(layer_sizes):\n"
+        "    right = sum(a * b + b for a, b in zip(layer_sizes, layer_sizes[1:]))\n"
+        "    return right if written <= quota else -written\n"
+    )
+    klass.submit("filler", "01_deep_learning", answers={"count_parameters": filler})
+    klass.grade()
+    assert_only(klass.results("filler"), {})
+
+
 def test_patched_numpy_does_not_fool_the_judge(klass):
     patch = (
         "np.allclose = lambda *args, **kwargs: True\n"
@@ -686,6 +712,20 @@ def test_without_bubblewrap_grading_warns_loudly(klass, monkeypatch):
     (sub,) = klass.grade(warn=warnings.append)
     assert any("WITHOUT the sandbox" in w for w in warnings)
     assert sub.sandbox == "limits only"
+    assert sub.score == sub.max_score
+
+
+def test_a_bwrap_that_cannot_size_tmp_is_warned_about(klass, monkeypatch):
+    import relu_course.grading.grade as grade
+    import relu_course.grading.sandbox as sandbox
+
+    monkeypatch.setattr(grade, "bwrap_sizes_tmp", lambda executable: False)
+    monkeypatch.setattr(sandbox, "bwrap_sizes_tmp", lambda executable: False)
+    klass.submit("a", "01_deep_learning")
+    warnings: list[str] = []
+    (sub,) = klass.grade(warn=warnings.append)
+    assert any("cannot bound the size of the sandbox's /tmp" in w for w in warnings)
+    assert sub.sandbox == "bubblewrap"
     assert sub.score == sub.max_score
 
 
