@@ -703,29 +703,29 @@ def test_a_grader_killed_mid_batch_then_rerun(klass):
     assert {s.id: s.graded_at for s in kept}.items() <= {s.id: s.graded_at for s in final}.items()
 
 
-def test_without_bubblewrap_grading_warns_loudly(klass, monkeypatch):
-    import relu_course.grading.grade as grade
-
-    monkeypatch.setattr(grade, "bwrap", lambda: None)
-    klass.submit("a", "01_deep_learning")
-    warnings: list[str] = []
-    (sub,) = klass.grade(warn=warnings.append)
-    assert any("WITHOUT the sandbox" in w for w in warnings)
-    assert sub.sandbox == "limits only"
-    assert sub.score == sub.max_score
-
-
-def test_a_bwrap_that_cannot_size_tmp_is_warned_about(klass, monkeypatch):
+@pytest.mark.parametrize(
+    ("missing", "warning", "label"),
+    [
+        ("bwrap", "WITHOUT the sandbox", "limits only"),
+        ("bwrap --size", "cannot bound the size of the sandbox's /tmp", "bubblewrap"),
+    ],
+)
+def test_a_missing_or_old_bubblewrap_is_warned_about_loudly(
+    klass, monkeypatch, missing, warning, label
+):
     import relu_course.grading.grade as grade
     import relu_course.grading.sandbox as sandbox
 
-    monkeypatch.setattr(grade, "bwrap_sizes_tmp", lambda executable: False)
-    monkeypatch.setattr(sandbox, "bwrap_sizes_tmp", lambda executable: False)
+    if missing == "bwrap":
+        monkeypatch.setattr(grade, "bwrap", lambda: None)
+    else:
+        for module in (grade, sandbox):
+            monkeypatch.setattr(module, "bwrap_sizes_tmp", lambda executable: False)
     klass.submit("a", "01_deep_learning")
     warnings: list[str] = []
     (sub,) = klass.grade(warn=warnings.append)
-    assert any("cannot bound the size of the sandbox's /tmp" in w for w in warnings)
-    assert sub.sandbox == "bubblewrap"
+    assert any(warning in w for w in warnings)
+    assert sub.sandbox == label
     assert sub.score == sub.max_score
 
 
