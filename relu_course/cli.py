@@ -150,11 +150,12 @@ def _grade(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"relu-course grade: {error}", file=sys.stderr)
         return 2
+    failed = f", {summary.failed} FAILED in the grader (see above)" if summary.failed else ""
     print(
-        f"graded {summary.graded} submission(s), {summary.skipped} already in the gradebook; "
-        f"sandbox: {'bubblewrap' if summary.sandbox else 'NONE (limits only)'}"
+        f"graded {summary.graded} submission(s), {summary.skipped} already in the gradebook"
+        f"{failed}; sandbox: {'bubblewrap' if summary.sandbox else 'NONE (limits only)'}"
     )
-    return 0
+    return 1 if summary.failed else 0
 
 
 def _gradebook_exists(path: str, verb: str) -> bool:
@@ -293,10 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade every new submission of an inbox into a gradebook",
         description="Grade each submission of INBOX not yet in the gradebook. Each runs in a "
         "bubblewrap sandbox (no network, read-only system, no access to the secret, the "
-        "gradebook or other submissions) under CPU, memory, process, file-size and time "
+        "gradebook or other submissions) under CPU, memory, process, file-size, disk and time "
         "limits, and returns only values; the grader compares them with the reference on "
         "public cases and on hidden cases derived from the secret. Without bubblewrap it "
-        "warns and runs with the limits only. Re-running changes nothing already graded.",
+        "warns and runs with the limits only. Re-running changes nothing already graded. "
+        "Exits 1 if the grader itself failed on a submission (it says which; that one is not "
+        "recorded and is graded again on the next run).",
     )
     grade.add_argument("inbox", help="the folder submissions were copied into")
     grade.add_argument("--gradebook", required=True, help="SQLite gradebook (created if missing)")

@@ -16,10 +16,22 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CodecError", "Unsupported", "decode", "encode", "read", "write"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "CodecError",
+    "Unsupported",
+    "decode",
+    "encode",
+    "read",
+    "write",
+]
 
 #: Largest JSON document or array file the grader will read back from a sandbox.
 MAX_BYTES = 256 * 1024 * 1024
+
+#: Deepest nesting of lists and tuples in a value the grader will decode.
+MAX_DEPTH = 64
 
 
 class CodecError(ValueError):
@@ -86,8 +98,15 @@ def decode(data: Any, arrays: dict[str, np.ndarray[Any, Any]]) -> Any:
     """Rebuild a value from :func:`encode`'s description and arrays.
 
     Raises:
-        CodecError: the description is malformed or names a missing array.
+        CodecError: the description is malformed, nested more than :data:`MAX_DEPTH` lists or
+            tuples deep, or names a missing array.
     """
+    return _decode(data, arrays, 0)
+
+
+def _decode(data: Any, arrays: dict[str, np.ndarray[Any, Any]], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise CodecError(f"a value nested more than {MAX_DEPTH} levels deep")
     if data is None or type(data) in (int, str):
         return data
     if type(data) is float:
@@ -105,7 +124,7 @@ def decode(data: Any, arrays: dict[str, np.ndarray[Any, Any]]) -> Any:
     if kind == "float" and body in ("nan", "inf", "-inf"):
         return float(body)
     if kind in ("list", "tuple") and type(body) is list:
-        items = [decode(item, arrays) for item in body]
+        items = [_decode(item, arrays, depth + 1) for item in body]
         return items if kind == "list" else tuple(items)
     if kind == "unsupported" and type(body) is str:
         return Unsupported(body[:200])
@@ -119,10 +138,15 @@ def write(path: Path, data: Any, arrays: dict[str, np.ndarray[Any, Any]]) -> Non
 
 
 def read(path: Path) -> tuple[Any, dict[str, np.ndarray[Any, Any]]]:
-    """Read what :func:`write` wrote, refusing oversized files and pickled arrays.
+    """Read what :func:`write` wrote, refusing what could take the grader's memory or code.
+
+    Refused: files over :data:`MAX_BYTES`; JSON nested beyond Python's recursion limit; in the
+    ``.npz``, members that are not ``.npy`` arrays, compressed members (a zip bomb unpacks to
+    far more than its size), array headers that declare more data than their member holds
+    (NumPy would allocate it all before reading), and arrays of Python objects (pickles).
 
     Raises:
-        CodecError: a file is missing, too large or malformed.
+        CodecError: a file is missing, too large or malformed, as the message says.
     """
     npz = path.with_suffix(".npz")
     for file in (path, npz):
@@ -132,8 +156,47 @@ def read(path: Path) -> tuple[Any, dict[str, np.ndarray[Any, Any]]]:
             raise CodecError(f"{file.name} is larger than {MAX_BYTES // 2**20} MB")
     try:
         data = json.loads(path.read_text())
-        with np.load(npz, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (ValueError, OSError, zipfile.BadZipFile) as error:
+    except RecursionError as error:
+        raise CodecError("unreadable answers: JSON nested too deeply") from error
+    except (ValueError, OSError) as error:
+        raise CodecError(f"unreadable answers: {error}") from error
+    try:
+        arrays = _read_arrays(npz)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
         raise CodecError(f"unreadable answers: {error}") from error
     return data, arrays
+
+
+def _read_arrays(npz: Path) -> dict[str, np.ndarray[Any, Any]]:
+    """The arrays of ``npz``, each member checked before any of its data is read."""
+    arrays = {}
+    with zipfile.ZipFile(npz) as archive:
+        for info in archive.infolist():
+            name = info.filename[:60]
+            if not info.filename.endswith(".npy"):
+                raise CodecError(f"{name} in the answers is not an array (.npy)")
+            if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+                raise CodecError(f"{name} is compressed; answers come back uncompressed")
+            if info.file_size > npz.stat().st_size:
+                raise CodecError(f"{name} claims more bytes than the whole file holds")
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+                else:
+                    raise CodecError(f"{name}: .npy format {version} is not accepted")
+                data_size = info.file_size - member.tell()
+            if dtype.hasobject:
+                raise CodecError(f"{name} holds Python objects, which are never unpickled")
+            if math.prod(shape) * dtype.itemsize > data_size:
+                raise CodecError(
+                    f"{name}: its header declares shape {shape} of {dtype}, more than the "
+                    f"{data_size} bytes of data it holds"
+                )
+            with archive.open(info) as member:
+                arrays[info.filename[: -len(".npy")]] = np.lib.format.read_array(
+                    member, allow_pickle=False
+                )
+    return arrays

@@ -81,6 +81,7 @@ class GradingSummary:
 
     graded: int = 0
     skipped: int = 0
+    failed: int = 0
     sandbox: bool = True
     problems: list[str] = field(default_factory=list)
 
@@ -300,7 +301,9 @@ def _collect(
     try:
         payload, arrays = codec.read(out / f"{q.id}.json")
         answers, cell_errors = payload["answers"], payload.get("cell_errors", {})
-    except (codec.CodecError, TypeError, KeyError, AttributeError):
+    except codec.CodecError as problem:
+        return _result(q, "invalid", f"the sandbox returned a malformed answer ({problem})")
+    except (TypeError, KeyError, AttributeError):
         return _result(q, "invalid", "the sandbox returned a malformed answer")
     if owner is not None and owner in skipped:
         note += f" (its answer cell stopped the run: {skipped[owner]})"
@@ -484,10 +487,20 @@ def grade_inbox(
         if any(s.manifest.exercise == ex.id for s in todo)
     }
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_grade_one, s, plans, limits, summary.sandbox) for s in todo]
+        futures = {pool.submit(_grade_one, s, plans, limits, summary.sandbox): s for s in todo}
         done = as_completed(futures)
         for future in progress(done, len(futures)) if progress else done:
-            book.record(future.result())
+            try:
+                record = future.result()
+            except Exception as error:  # a fault of the grader's: the batch goes on without it
+                summary.failed += 1
+                warn(
+                    f"ERROR: the grader failed on {futures[future].notebook_path} "
+                    f"({type(error).__name__}: {error}); it is not recorded, so the next run "
+                    "grades it again"
+                )
+                continue
+            book.record(record)
             summary.graded += 1
     return summary
 

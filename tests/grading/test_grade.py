@@ -562,6 +562,54 @@ def test_a_disk_filler_gets_no_more_than_its_disk_quota(klass):
     assert_only(klass.results("filler"), {})
 
 
+FORGER = """
+import io, zipfile
+import numpy as np
+import relu_course.grading.codec as codec
+
+real_write = codec.write
+
+def header(shape):
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    return buffer.getvalue()
+
+def forge(path, data, arrays):
+    # The worker writes its answer files through this module: replace them with traps.
+    real_write(path, data, arrays)
+    npz = path.with_suffix(".npz")
+    if path.stem == "collapse_linear":  # JSON nested 100,000 deep
+        path.write_text("[" * 100_000 + "]" * 100_000)
+    elif path.stem == "two_layer_forward":  # a header that claims 745 GiB
+        with zipfile.ZipFile(npz, "w") as archive:
+            archive.writestr("a0.npy", header((10**11,)) + bytes(64))
+    elif path.stem == "count_parameters":  # a zip bomb: 256 MiB of zeros in 256 KiB
+        with zipfile.ZipFile(npz, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("a0.npy", header((2**25,)) + bytes(2**28))
+
+codec.write = forge
+
+def count_parameters(layer_sizes):
+    return np.int64(sum(a * b + b for a, b in zip(layer_sizes, layer_sizes[1:])))
+"""
+
+
+def test_forged_answer_files_cost_their_questions_not_the_grader(klass):
+    klass.submit("forger", "01_deep_learning", answers={"count_parameters": FORGER})
+    klass.submit("after", "01_deep_learning")
+    klass.grade()
+    results = klass.results("forger")
+    assert_only(
+        results,
+        {q: "invalid" for q in ("collapse_linear", "two_layer_forward", "count_parameters")},
+    )
+    assert "nested too deeply" in results["collapse_linear"][2]
+    assert "declares shape (100000000000,)" in results["two_layer_forward"][2]
+    assert "compressed" in results["count_parameters"][2]
+    assert_only(klass.results("after"), {})
+
+
 def test_patched_numpy_does_not_fool_the_judge(klass):
     patch = (
         "np.allclose = lambda *args, **kwargs: True\n"

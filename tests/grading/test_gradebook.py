@@ -96,3 +96,32 @@ def test_grading_verbs_refuse_bad_arguments(klass, tmp_path, capsys):
     assert "the secret is empty" in capsys.readouterr().err
     assert main(["export", "--gradebook", str(tmp_path / "missing.sqlite"), "--csv", "x.csv"]) == 2
     assert main(["check", str(tmp_path / "empty")]) == 2
+
+
+def test_a_fault_of_the_grader_skips_that_submission_and_the_batch_goes_on(
+    klass, tmp_path, capsys, monkeypatch
+):
+    import relu_course.grading.grade as grade
+
+    real = grade._grade_notebook
+
+    def flaky(nb, source, plan, limits, sandbox):
+        if "unlucky" in str(source):
+            raise RuntimeError("a bug in the grader")
+        return real(nb, source, plan, limits, sandbox)
+
+    monkeypatch.setattr(grade, "_grade_notebook", flaky)
+    klass.submit("unlucky", "01_deep_learning")
+    klass.submit("lucky", "01_deep_learning")
+    book, secret = str(klass.gradebook), str(klass.secret_file)
+    command = ["grade", str(klass.inbox), "--gradebook", book, "--secret", secret]
+    assert main(command) == 1
+    out, err = capsys.readouterr()
+    assert "graded 1 submission(s), 0 already in the gradebook, 1 FAILED" in out
+    assert "RuntimeError: a bug in the grader" in err
+    assert "unlucky" in err
+    assert {s.student for s in klass.graded()} == {"lucky"}
+    monkeypatch.setattr(grade, "_grade_notebook", real)
+    assert main(command) == 0  # the next run grades what the failed one left out
+    assert "graded 1 submission(s), 1 already" in capsys.readouterr().out
+    assert {s.student for s in klass.graded()} == {"lucky", "unlucky"}
