@@ -109,7 +109,7 @@ def find_submissions(inbox: Path) -> tuple[list[Submission], list[str]]:
                 ".",
             ):
                 raise ValueError(f"notebook {manifest.notebook!r} is not a file name")
-        except (ValueError, TypeError, KeyError, OSError) as error:
+        except (ValueError, TypeError, KeyError, OSError, RecursionError) as error:
             problems.append(f"{path}: not a submission manifest ({error}); skipped")
             continue
         found.append(Submission(manifest, path, path.parent / manifest.notebook))

@@ -61,21 +61,32 @@ def load_notebook(data: bytes, where: str) -> dict[str, Any]:
     """Parse a notebook file's bytes, checking the little that grading relies on.
 
     Raises:
-        NotebookError: too large, not JSON, or not a notebook.
+        NotebookError: too large, not JSON (or nested too deeply), not a notebook, or with
+            metadata or cells of the wrong kind.
     """
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise NotebookError(f"{where} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
     try:
         nb = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
         raise NotebookError(
-            f"{where} is not a notebook (not valid JSON: {error}); submit the .ipynb file "
+            f"{where} is not a notebook (not valid JSON: {reason}); submit the .ipynb file "
             "that Jupyter saved"
         ) from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotebookError(f"{where} is JSON but not a Jupyter notebook (it has no cells)")
+    meta = nb.get("metadata", {})
+    if not isinstance(meta, dict) or not isinstance(meta.get("relu_course", {}), dict):
+        raise NotebookError(f"{where} has malformed metadata")
     for cell in nb["cells"]:
-        if not isinstance(cell, dict) or not isinstance(cell.get("source", ""), str | list):
+        if not (
+            isinstance(cell, dict)
+            and isinstance(cell.get("source", ""), str | list)
+            and isinstance(cell.get("cell_type", ""), str)
+            and isinstance(cell.get("metadata", {}), dict)
+            and isinstance(cell.get("metadata", {}).get("nbgrader", {}), dict)
+        ):
             raise NotebookError(f"{where} has a malformed cell")
     return nb
 

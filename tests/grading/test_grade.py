@@ -695,6 +695,7 @@ def test_a_changed_file_and_a_bad_manifest(klass):
     notebook = manifest.with_suffix(".ipynb")
     notebook.write_bytes(notebook.read_bytes().replace(b"W2 @ b1 + b2", b"b2"))
     (klass.inbox / "nonsense.json").write_text("[1, 2]")
+    (klass.inbox / "deep.json").write_text("[" * 30_000 + "]" * 30_000)
     warnings = []
     klass.grade(warn=warnings.append)
     results = klass.results("tamper")
@@ -703,6 +704,7 @@ def test_a_changed_file_and_a_bad_manifest(klass):
         for _, status, m in results.values()
     )
     assert any("nonsense.json: not a submission manifest" in w for w in warnings)
+    assert any("deep.json: not a submission manifest" in w for w in warnings)
 
 
 def test_regrading_changes_nothing(klass):

@@ -43,6 +43,12 @@ def test_submitting_twice_keeps_both(tmp_path):
         (b"\x00\x01 binary", "is not a notebook (not valid JSON"),
         (b'{"a": 1}', "is JSON but not a Jupyter notebook"),
         (b'{"cells": [], "metadata": {}}', "is not one of the course's exercise notebooks"),
+        (b"[" * 100_000 + b"]" * 100_000, "is not a notebook (not valid JSON: nested too deeply"),
+        (b'{"cells": [], "metadata": []}', "has malformed metadata"),
+        (b'{"cells": [], "metadata": {"relu_course": 3}}', "has malformed metadata"),
+        (b'{"cells": [{"source": "", "metadata": [1]}]}', "has a malformed cell"),
+        (b'{"cells": [{"metadata": {"nbgrader": "x"}}]}', "has a malformed cell"),
+        (b'{"cells": [{"cell_type": 7}]}', "has a malformed cell"),
     ],
 )
 def test_bad_files_are_refused_and_nothing_is_written(tmp_path, content, message):
