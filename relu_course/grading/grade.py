@@ -31,11 +31,13 @@ from relu_course.grading.gradebook import Gradebook, QuestionResult, SubmissionR
 from relu_course.grading.questions import Case, Exercise, Question, exercises
 from relu_course.grading.sandbox import Limits, WorkerRun, bwrap, bwrap_sizes_tmp, run_worker
 from relu_course.grading.submit import (
+    MAX_NOTEBOOK_BYTES,
     Manifest,
     NotebookError,
     answer_cells,
     load_notebook,
     notebook_exercise,
+    read_regular_file,
 )
 
 __all__ = [
@@ -99,7 +101,7 @@ def find_submissions(inbox: Path) -> tuple[list[Submission], list[str]]:
         if path.name.startswith("."):
             continue
         try:
-            raw = json.loads(path.read_bytes()[:65536])
+            raw = json.loads(read_regular_file(path, 65536))
             manifest = Manifest(**{k: raw[k] for k in Manifest.__dataclass_fields__ if k in raw})
             if not all(isinstance(v, str) for v in asdict(manifest).values()):
                 raise TypeError("fields must be strings")
@@ -318,12 +320,13 @@ def _collect(
 
 
 def _grade_notebook(
-    nb: dict[str, Any], source: Path, plan: _Plan, limits: Limits, sandbox: bool
+    nb: dict[str, Any], data: bytes, plan: _Plan, limits: Limits, sandbox: bool
 ) -> list[QuestionResult]:
     """Run the worker on a notebook until every question has a result, and judge them.
 
-    A run that dies in a cell is repeated without that cell; one that dies in a question is
-    repeated without that question, which is marked crashed or timed out.
+    ``data`` is the notebook file's bytes, ``nb`` the same parsed. A run that dies in a cell is
+    repeated without that cell; one that dies in a question is repeated without that question,
+    which is marked crashed or timed out.
     """
     ex = plan.exercise
     cells = answer_cells(nb)
@@ -333,13 +336,13 @@ def _grade_notebook(
     skipped: dict[int, str] = {}
     with tempfile.TemporaryDirectory(prefix="relu-grade-") as tmp:
         job_dir = Path(tmp)
-        shutil.copyfile(source, job_dir / "submission.ipynb")
+        (job_dir / "submission.ipynb").write_bytes(data)
         arrays: dict[str, np.ndarray[Any, Any]] = {}
         # Each case travels as the list of its arguments.
-        data = {
+        sent = {
             qid: [codec.encode(list(c), arrays) for c in cases] for qid, cases in plan.cases.items()
         }
-        codec.write(job_dir / "cases.json", data, arrays)
+        codec.write(job_dir / "cases.json", sent, arrays)
         for _ in range(len(code_cells) + len(ex.questions) + 1):
             pending = [q for q in ex.questions if q.id not in results]
             if not pending:
@@ -413,7 +416,7 @@ def _grade_one(
     else:
         questions = plan.exercise.questions
         try:
-            data = sub.notebook_path.read_bytes()
+            data = read_regular_file(sub.notebook_path, MAX_NOTEBOOK_BYTES + 1)
             if hashlib.sha256(data).hexdigest() != manifest.sha256:
                 raise NotebookError(
                     "the notebook changed after it was submitted (checksum differs)"
@@ -424,7 +427,7 @@ def _grade_one(
                 raise NotebookError(
                     f"this is the notebook of exercise {found.id}, not {manifest.exercise}"
                 )
-            results = _grade_notebook(nb, sub.notebook_path, plan, limits, sandbox)
+            results = _grade_notebook(nb, data, plan, limits, sandbox)
         except (NotebookError, OSError) as error:
             results = _invalid(questions, str(error))
     return SubmissionRecord(
@@ -520,9 +523,10 @@ def check_notebook(
     Raises:
         NotebookError: the file is not an exercise notebook.
     """
-    nb = load_notebook(path.read_bytes(), str(path))
+    data = path.read_bytes()
+    nb = load_notebook(data, str(path))
     ex = notebook_exercise(nb)
     if ex is None:
         raise NotebookError(f"{path} is not one of the course's exercise notebooks")
     sandbox = bwrap() is not None
-    return ex, _grade_notebook(nb, path, _plan(ex, None), limits or Limits(), sandbox)
+    return ex, _grade_notebook(nb, data, _plan(ex, None), limits or Limits(), sandbox)

@@ -707,6 +707,28 @@ def test_a_changed_file_and_a_bad_manifest(klass):
     assert any("deep.json: not a submission manifest" in w for w in warnings)
 
 
+def test_links_and_special_files_in_the_inbox_are_not_followed(klass, tmp_path):
+    # A 2 GiB sparse file stands for what a link could point at (/dev/zero, a secret).
+    big = tmp_path / "big"
+    with big.open("wb") as f:
+        f.truncate(2**31)
+    (klass.inbox / "linked").mkdir(parents=True)
+    (klass.inbox / "linked" / "manifest.json").symlink_to(big)
+    manifest = klass.submit("pointer", "01_deep_learning")
+    notebook = manifest.with_suffix(".ipynb")
+    notebook.unlink()
+    notebook.symlink_to(big)
+    klass.submit("after", "01_deep_learning")
+    warnings: list[str] = []
+    klass.grade(warn=warnings.append)
+    assert any("manifest.json is a link or not a regular file" in w for w in warnings)
+    results = klass.results("pointer")
+    assert all(
+        status == "invalid" and "not a regular file" in m for _, status, m in results.values()
+    )
+    assert_only(klass.results("after"), {})
+
+
 def test_regrading_changes_nothing(klass):
     klass.submit("a", "01_deep_learning")
     klass.submit(
