@@ -155,6 +155,7 @@ def _judge(
     if (
         len(answers) == 1
         and isinstance(answers[0], dict)
+        and len(answers[0]) == 1
         and answers[0].keys() <= {"missing", "not_callable"}
     ):
         if "missing" in answers[0]:
@@ -307,9 +308,11 @@ def _collect(
         return _result(q, "invalid", f"the sandbox returned a malformed answer ({problem})")
     except (TypeError, KeyError, AttributeError):
         return _result(q, "invalid", "the sandbox returned a malformed answer")
+    if not isinstance(answers, list) or not isinstance(cell_errors, dict):
+        return _result(q, "invalid", "the sandbox returned a malformed answer")
     if owner is not None and owner in skipped:
         note += f" (its answer cell stopped the run: {skipped[owner]})"
-    elif owner is not None and isinstance(cell_errors, dict) and str(owner) in cell_errors:
+    elif owner is not None and str(owner) in cell_errors:
         error = str(cell_errors[str(owner)])
         if error == "timeout":
             error = f"did not finish within {limits.cell_seconds:g} s"

@@ -3,6 +3,7 @@ of DESIGN section 7 costs only its own question while the batch and the gradeboo
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -17,7 +18,10 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
+import relu_course.grading.grade as grade_module
 from relu_course.grading import exercise, exercises
 from tests.grading.conftest import LIMITS, SECRET, STUDENT, answer_cell, source
 
@@ -841,3 +845,78 @@ def test_planted_wrong_answers_of_08_why_relu(klass):
     assert_only(results, {q.id: "failed" for q in exercise("08_why_relu").questions})
     for question in ("silu", "softplus_stable"):
         assert_hidden_failure(results[question][2], question)
+
+
+# ------------------------------------------------------------------ hostile answer files
+
+_KINDS = [
+    "array", "scalar", "list", "tuple", "float", "bool", "unsupported", "error",
+    "not_implemented", "missing", "not_callable", "value",
+]  # fmt: skip
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
+    | st.sampled_from(["a0", "a1", "nan", "inf", "timeout"]),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.sampled_from(_KINDS) | st.text(max_size=3), inner, max_size=2),
+    max_leaves=12,
+)  # fmt: skip
+_payloads = _json | st.fixed_dictionaries(
+    {"answers": st.lists(_json, max_size=12) | _json},
+    optional={"cell_errors": _json},
+)
+_QUESTIONS = [(ex, q) for ex in exercises().values() for q in ex.questions]
+
+
+@functools.cache
+def _public_plan(exercise_id: str):
+    return grade_module._plan(exercise(exercise_id), None)
+
+
+# What the worker writes for a value, and other things a forger could write in its place.
+_encoded = st.recursive(
+    st.none() | st.integers() | st.floats() | st.text(max_size=3)
+    | st.sampled_from([{"array": "a0"}, {"array": "a1"}, {"scalar": "a0"}, {"float": "nan"},
+                       {"bool": True}, {"unsupported": "x"}]),
+    lambda inner: st.builds(lambda k, v: {k: v}, st.sampled_from(["list", "tuple"]),
+                            st.lists(inner, max_size=4)),
+    max_leaves=10,
+)  # fmt: skip
+_answer = (
+    st.builds(lambda v: {"value": v}, _encoded)
+    | st.sampled_from(
+        [
+            {"error": "timeout"},
+            {"error": "ValueError: x"},
+            {"not_implemented": True},
+            {"value": {"array": "a9"}},
+        ]
+    )
+    | _json
+)
+_ARRAYS = [np.zeros(3), np.ones((2, 2), np.int64), np.array(True), np.array([1j]), np.zeros((0, 4))]
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pair=st.sampled_from(_QUESTIONS),
+    data=st.data(),
+    a0=st.sampled_from(_ARRAYS),
+    owner=st.none() | st.integers(0, 3),
+)
+def test_any_answer_file_gets_a_result_and_never_stops_the_grader(
+    tmp_path_factory, pair, data, a0, owner
+):
+    ex, q = pair
+    plan = _public_plan(ex.id)
+    n = len(plan.expected[q.id])
+    well_formed = st.lists(st.builds(lambda v: {"value": v}, _encoded), min_size=n, max_size=n)
+    mixed = st.lists(_answer, min_size=n, max_size=n)
+    payload = data.draw(_payloads | st.builds(lambda a: {"answers": a}, well_formed | mixed))
+    out = tmp_path_factory.mktemp("out")
+    (out / f"{q.id}.json").write_text(json.dumps(payload))
+    np.savez(out / f"{q.id}.npz", a0=a0, a1=np.arange(6.0).reshape(2, 3))
+    result = grade_module._collect(q, out, plan, "", owner, {}, LIMITS)
+    event(result.status)
+    assert result.question == q.id
+    assert result.status in {"passed", "failed", "error", "timeout", "crashed", "missing",
+                             "not_answered", "invalid"}  # fmt: skip
