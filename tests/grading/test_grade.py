@@ -288,6 +288,17 @@ def test_planted_wrong_answers_of_06_cnn(klass):
                 "    x = np.pad(np.maximum(x, 0), ((0, 0), (0, 0), (0, h % 2), (0, w % 2)))\n"
                 "    return x.reshape(n, c, (h + 1) // 2, 2, (w + 1) // 2, 2).max(axis=(3, 5))"
             ),
+            # Sends the gradient to the last of tied maxima: right without ties, as in the
+            # public cases.
+            "global_max_pool_backward": (
+                "def global_max_pool_backward(dout, x):\n"
+                "    n, c, h, w = x.shape\n"
+                "    flat = x.reshape(n, c, h * w)[:, :, ::-1]\n"
+                "    last = h * w - 1 - flat.argmax(axis=2)\n"
+                "    dx = np.zeros((n, c, h * w), dtype=x.dtype)\n"
+                "    np.put_along_axis(dx, last[..., None], dout[..., None], axis=2)\n"
+                "    return dx.reshape(x.shape)"
+            ),
             # Remembers its training digits and knows nothing else: perfect on the public
             # training digits, about 0.1 on the hidden ones.
             "predict_digits": (

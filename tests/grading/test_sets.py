@@ -352,6 +352,21 @@ def test_conv_relu_forward_and_relu_maxpool_are_torch():
         np.testing.assert_array_equal(got, F.relu(F.max_pool2d(torch.from_numpy(x), 2)).numpy())
 
 
+def test_global_max_pool_backward_is_torchs_adaptive_max_pool():
+    torch = pytest.importorskip("torch")
+    for dout, x in _hidden("global_max_pool_backward", cnn):
+        xt = torch.from_numpy(x).requires_grad_()
+        torch.nn.functional.adaptive_max_pool2d(xt, 1).flatten(1).backward(torch.from_numpy(dout))
+        got = cnn.global_max_pool_backward(dout, x)
+        assert got.dtype == x.dtype
+        np.testing.assert_array_equal(got, xt.grad.numpy())
+    # Ties go to the first position: here the two 3s of the first channel.
+    x = np.array([[[[1.0, 3.0], [3.0, 2.0]]]])
+    np.testing.assert_array_equal(
+        cnn.global_max_pool_backward(np.array([[5.0]]), x), [[[[0.0, 5.0], [0.0, 0.0]]]]
+    )
+
+
 def test_digits_are_scikit_learns_and_labels_are_looked_up():
     sklearn_datasets = pytest.importorskip("sklearn.datasets")
     bunch = sklearn_datasets.load_digits()

@@ -1,4 +1,4 @@
-"""Exercise 06_cnn: conv shapes and parameters, conv-ReLU, ReLU with max-pooling, a digit model."""
+"""Exercise 06_cnn: conv shapes, parameters, conv-ReLU, ReLU and pooling, a gradient, digits."""
 
 from __future__ import annotations
 
@@ -71,6 +71,20 @@ def relu_maxpool(x: Array) -> Array:
     pooled, _ = maxpool2d_forward(x, kernel_size=2)
     out: Array = np.maximum(pooled, 0).astype(x.dtype, copy=False)
     return out
+
+
+def global_max_pool_backward(dout: Array, x: Array) -> Array:
+    """The gradient of ``x.max(axis=(2, 3))`` with respect to ``x``, given ``dout`` of shape (N, C).
+
+    Each channel's gradient goes to the first position, in row-major order, of its largest
+    value, as ``np.argmax`` finds it and as PyTorch's ``AdaptiveMaxPool2d(1)`` routes it on the
+    CPU; every other position gets 0. The result has ``x``'s shape and dtype.
+    """
+    n, c, h, w = x.shape
+    first = x.reshape(n, c, h * w).argmax(axis=2)
+    dx = np.zeros((n, c, h * w), dtype=x.dtype)
+    np.put_along_axis(dx, first[..., None], dout[..., None].astype(x.dtype), axis=2)
+    return dx.reshape(x.shape)
 
 
 @functools.cache
@@ -187,6 +201,21 @@ def _pool_hidden(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _global_max_hidden(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = []
+    for dtype in _DTYPES:
+        for shape in [(1, 1, 1, 1), (2, 3, 4, 5), (1, 2, 1, 7), (3, 1, 6, 1), (2, 4, 3, 3)]:
+            x = rng.normal(size=shape).astype(dtype)
+            cases.append((rng.normal(size=shape[:2]).astype(dtype), x))
+    # Ties: small whole numbers, and channels a ReLU silenced (0 at every position).
+    x = rng.integers(-1, 2, size=(2, 3, 4, 4)).astype(np.float64)
+    cases.append((rng.normal(size=(2, 3)), x))
+    x = np.maximum(rng.normal(size=(2, 4, 3, 5)), 0.0)
+    x[:, ::2] = 0.0
+    cases.append((rng.normal(size=(2, 4)), x))
+    return cases
+
+
 def _digits_hidden(rng: np.random.Generator) -> list[Case]:
     X, _ = digits()
     test = X[TRAIN_SIZE:]
@@ -257,6 +286,27 @@ EXERCISE = Exercise(
                 (_PUBLIC_RNG.normal(size=(2, 3, 4, 6)).astype(np.float32),),
             ),
             hidden_cases=_pool_hidden,
+            atol=0.0,
+        ),
+        Question(
+            id="global_max_pool_backward",
+            points=2,
+            kind="function",
+            prompt="global_max_pool_backward(dout, x) returns the gradient of "
+            "x.max(axis=(2, 3)) with respect to x: dout at the first position of each "
+            "channel's largest value, 0 elsewhere, in x's dtype",
+            reference=global_max_pool_backward,
+            public_cases=(
+                (
+                    np.array([[10.0, 20.0]]),
+                    np.array([[[[1.0, 4.0], [3.0, 2.0]], [[-1.0, -5.0], [-2.0, -0.5]]]]),
+                ),
+                (
+                    _PUBLIC_RNG.normal(size=(2, 3)).astype(np.float32),
+                    _PUBLIC_RNG.normal(size=(2, 3, 4, 5)).astype(np.float32),
+                ),
+            ),
+            hidden_cases=_global_max_hidden,
             atol=0.0,
         ),
         Question(
