@@ -8,8 +8,11 @@ message that says what was found.
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import os
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -137,6 +140,25 @@ def write(path: Path, data: Any, arrays: dict[str, np.ndarray[Any, Any]]) -> Non
     path.write_text(json.dumps(data, allow_nan=False))
 
 
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``path``, which must be a regular file and not a link.
+
+    For files that others wrote (an inbox, a sandbox's answers): a link there could point at a
+    secret or a device, and reading a pipe could wait forever.
+
+    Raises:
+        OSError: ``path`` is a link, a folder, a device or a pipe, or cannot be read.
+    """
+    if path.is_symlink() or not path.is_file():
+        raise OSError(f"{path} is a link or not a regular file")
+    # O_NOFOLLOW and the check of what was opened close the gap after the test above.
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with os.fdopen(os.open(path, flags), "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(f"{path} is a link or not a regular file")
+        return file.read(limit)
+
+
 def read(path: Path) -> tuple[Any, dict[str, np.ndarray[Any, Any]]]:
     """Read what :func:`write` wrote, refusing what could take the grader's memory or code.
 
@@ -148,17 +170,21 @@ def read(path: Path) -> tuple[Any, dict[str, np.ndarray[Any, Any]]]:
     Raises:
         CodecError: a file is missing, too large or malformed, as the message says.
     """
-    npz = path.with_suffix(".npz")
-    for file in (path, npz):
-        if not file.is_file():
-            raise CodecError(f"{file.name} is missing")
-        if file.stat().st_size > MAX_BYTES:
+    contents = []
+    for file in (path, path.with_suffix(".npz")):
+        try:
+            content = read_regular_file(file, MAX_BYTES + 1)
+        except OSError as error:
+            raise CodecError(f"{file.name} is missing or not a regular file ({error})") from None
+        if len(content) > MAX_BYTES:
             raise CodecError(f"{file.name} is larger than {MAX_BYTES // 2**20} MB")
+        contents.append(content)
+    text, npz = contents
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(text)
     except RecursionError as error:
         raise CodecError("unreadable answers: JSON nested too deeply") from error
-    except (ValueError, OSError) as error:
+    except (ValueError, UnicodeDecodeError) as error:
         raise CodecError(f"unreadable answers: {error}") from error
     try:
         arrays = _read_arrays(npz)
@@ -167,17 +193,17 @@ def read(path: Path) -> tuple[Any, dict[str, np.ndarray[Any, Any]]]:
     return data, arrays
 
 
-def _read_arrays(npz: Path) -> dict[str, np.ndarray[Any, Any]]:
-    """The arrays of ``npz``, each member checked before any of its data is read."""
+def _read_arrays(npz: bytes) -> dict[str, np.ndarray[Any, Any]]:
+    """The arrays of the ``.npz`` file ``npz``, each member checked before its data is read."""
     arrays = {}
-    with zipfile.ZipFile(npz) as archive:
+    with zipfile.ZipFile(io.BytesIO(npz)) as archive:
         for info in archive.infolist():
             name = info.filename[:60]
             if not info.filename.endswith(".npy"):
                 raise CodecError(f"{name} in the answers is not an array (.npy)")
             if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
                 raise CodecError(f"{name} is compressed; answers come back uncompressed")
-            if info.file_size > npz.stat().st_size:
+            if info.file_size > len(npz):
                 raise CodecError(f"{name} claims more bytes than the whole file holds")
             with archive.open(info) as member:
                 version = np.lib.format.read_magic(member)

@@ -37,7 +37,6 @@ from relu_course.grading.submit import (
     answer_cells,
     load_notebook,
     notebook_exercise,
-    read_regular_file,
 )
 
 __all__ = [
@@ -101,7 +100,7 @@ def find_submissions(inbox: Path) -> tuple[list[Submission], list[str]]:
         if path.name.startswith("."):
             continue
         try:
-            raw = json.loads(read_regular_file(path, 65536))
+            raw = json.loads(codec.read_regular_file(path, 65536))
             manifest = Manifest(**{k: raw[k] for k in Manifest.__dataclass_fields__ if k in raw})
             if not all(isinstance(v, str) for v in asdict(manifest).values()):
                 raise TypeError("fields must be strings")
@@ -419,7 +418,7 @@ def _grade_one(
     else:
         questions = plan.exercise.questions
         try:
-            data = read_regular_file(sub.notebook_path, MAX_NOTEBOOK_BYTES + 1)
+            data = codec.read_regular_file(sub.notebook_path, MAX_NOTEBOOK_BYTES + 1)
             if hashlib.sha256(data).hexdigest() != manifest.sha256:
                 raise NotebookError(
                     "the notebook changed after it was submitted (checksum differs)"

@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import re
-import stat
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,24 +55,6 @@ class Manifest:
     sha256: str
     notebook: str
     relu_course: str = __version__
-
-
-def read_regular_file(path: Path, limit: int) -> bytes:
-    """At most ``limit`` bytes of ``path``, which must be a regular file and not a link.
-
-    An inbox is written by others: a link there could point at a secret, a device or a pipe.
-
-    Raises:
-        OSError: ``path`` is a link, a folder, a device or a pipe, or cannot be read.
-    """
-    if path.is_symlink() or not path.is_file():
-        raise OSError(f"{path} is a link or not a regular file")
-    # O_NOFOLLOW and the check of what was opened close the gap after the test above.
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    with os.fdopen(os.open(path, flags), "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            raise OSError(f"{path} is a link or not a regular file")
-        return file.read(limit)
 
 
 def load_notebook(data: bytes, where: str) -> dict[str, Any]:

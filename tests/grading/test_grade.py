@@ -625,6 +625,30 @@ def test_forged_answer_files_cost_their_questions_not_the_grader(klass):
     assert_only(klass.results("after"), {})
 
 
+def test_without_bubblewrap_a_linked_answer_file_is_not_followed(klass, monkeypatch):
+    # Without the sandbox the job folder is writable: the submission swaps its answer file for
+    # a link (to a device or a pipe it could hang the grader; here, to the Python executable).
+    monkeypatch.setattr(grade_module, "bwrap", lambda: None)
+    linker = (
+        "import os, sys\n"
+        "import relu_course.grading.codec as codec\n"
+        "real_write = codec.write\n"
+        "def link(path, data, arrays):\n"
+        "    real_write(path, data, arrays)\n"
+        "    if path.stem == 'count_parameters':\n"
+        "        os.unlink(path.with_suffix('.npz'))\n"
+        "        os.symlink(os.path.realpath(sys.executable), path.with_suffix('.npz'))\n"
+        "codec.write = link\n"
+        "def count_parameters(layer_sizes):\n"
+        "    return sum(a * b + b for a, b in zip(layer_sizes, layer_sizes[1:]))\n"
+    )
+    klass.submit("linker", "01_deep_learning", answers={"count_parameters": linker})
+    klass.grade(warn=lambda text: None)
+    results = klass.results("linker")
+    assert_only(results, {"count_parameters": "invalid"})
+    assert "count_parameters.npz is missing or not a regular file" in results["count_parameters"][2]
+
+
 def test_patched_numpy_does_not_fool_the_judge(klass):
     patch = (
         "np.allclose = lambda *args, **kwargs: True\n"
