@@ -207,12 +207,17 @@ def _judge(
 
 def _events(out: Path) -> list[dict[str, Any]]:
     """The worker's progress log, one event a line; lines that are not JSON objects are left out."""
-    log = out / "progress.jsonl"
+    try:
+        text = codec.read_regular_file(out / "progress.jsonl", codec.MAX_BYTES).decode(
+            errors="replace"
+        )
+    except OSError:
+        return []
     events = []
-    for line in log.read_text(errors="replace").splitlines()[-100000:] if log.is_file() else []:
+    for line in text.splitlines()[-100000:]:
         try:
             event = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(event, dict):
             events.append(event)
