@@ -206,7 +206,11 @@ def _judge(
 
 
 def _events(out: Path) -> list[dict[str, Any]]:
-    """The worker's progress log, one event a line; lines that are not JSON objects are left out."""
+    """The worker's progress log, one event a line.
+
+    Lines that are not JSON objects, or whose ``cell`` is not an int or whose ``question`` is
+    not a string, are left out: the submission can write to the log.
+    """
     try:
         text = codec.read_regular_file(out / "progress.jsonl", codec.MAX_BYTES).decode(
             errors="replace"
@@ -219,7 +223,11 @@ def _events(out: Path) -> list[dict[str, Any]]:
             event = json.loads(line)
         except (ValueError, RecursionError):
             continue
-        if isinstance(event, dict):
+        if (
+            isinstance(event, dict)
+            and type(event.get("cell", 0)) is int
+            and isinstance(event.get("question", ""), str)
+        ):
             events.append(event)
     return events
 

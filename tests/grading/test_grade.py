@@ -957,3 +957,31 @@ def test_any_answer_file_gets_a_result_and_never_stops_the_grader(
     assert result.question == q.id
     assert result.status in {"passed", "failed", "error", "timeout", "crashed", "missing",
                              "not_answered", "invalid"}  # fmt: skip
+
+
+_event = st.fixed_dictionaries(
+    {},
+    optional={
+        "cell": st.integers(0, 3) | _json,
+        "question": st.sampled_from(["relu", "x"]) | _json,
+        "state": st.sampled_from(["start", "end"]) | _json,
+        "done": _json,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(_event | _json | _json.map(json.dumps), max_size=8), done=st.booleans())
+def test_any_progress_log_is_read_without_stopping_the_grader(tmp_path_factory, lines, done):
+    out = tmp_path_factory.mktemp("out")
+    text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines)
+    (out / "progress.jsonl").write_text(text + ('\n{"done": true}' if done else ""))
+    events = grade_module._events(out)
+    where = grade_module._interrupted(events)
+    assert (
+        where is None
+        or (where[0] == "cell" and type(where[1]) is int)
+        or (where[0] == "question" and isinstance(where[1], str))
+    )
+    assert all(isinstance(q, str) for q in grade_module._answered(events))
+    assert grade_module._finished(events) in (True, False)
