@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import nbformat
 import pytest
 
 from relu_course.cli import main
+from relu_course.grading import exercises
 from relu_course.grading.release import (
     check_released,
     release,
@@ -123,3 +125,35 @@ def test_cli_release_and_check(copies, capsys):
     assert "stale" in capsys.readouterr().err
     assert main(["release", "--source", str(source), "--out", str(out)]) == 0
     assert main(["release", "--source", str(source), "--out", str(out), "--check"]) == 0
+
+
+def stated_points(nb: nbformat.NotebookNode) -> tuple[int, dict[str, int]]:
+    """The total the introduction states, and the points each heading states per question."""
+    intro = " ".join(nb.cells[0].source.split())
+    total = int(re.search(r"(\d+) points? in all", intro).group(1))
+    points: dict[str, int] = {}
+    stated, each, under = 0, False, []
+    for cell in [*nb.cells, None]:
+        heading = cell is None or (cell.cell_type == "markdown" and cell.source.startswith("## "))
+        if heading and under:
+            shares = [stated] * len(under) if each else [stated / len(under)] * len(under)
+            points.update(zip(under, shares, strict=True))
+            under = []
+        if cell is None:
+            break
+        if heading:
+            found = re.search(r"\((\d+) points?( each)?\)", cell.source.splitlines()[0])
+            stated, each = (int(found.group(1)), bool(found.group(2))) if found else (0, False)
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution") and grade_id:
+            under.append(grade_id)
+    return total, points
+
+
+@pytest.mark.parametrize("exercise_id", list(exercises()))
+def test_the_points_a_notebook_states_are_its_questions_points(exercise_id):
+    nb = nbformat.read(SOURCE / f"{exercise_id}.ipynb", as_version=4)
+    total, points = stated_points(nb)
+    ex = exercises()[exercise_id]
+    assert total == ex.max_score
+    assert points == {q.id: q.points for q in ex.questions}
