@@ -183,7 +183,11 @@ def _feedback(args: argparse.Namespace) -> int:
 
     if not _gradebook_exists(args.gradebook, "feedback"):
         return 2
-    pages = write_feedback(Path(args.gradebook), Path(args.out))
+    try:
+        pages = write_feedback(Path(args.gradebook), Path(args.out))
+    except ValueError as error:
+        print(f"relu-course feedback: {error}", file=sys.stderr)
+        return 2
     print(f"wrote {len(pages)} feedback page(s) under {args.out}")
     return 0
 

@@ -11,6 +11,7 @@ import html
 from pathlib import Path
 
 from relu_course.grading.gradebook import Gradebook, SubmissionRecord
+from relu_course.grading.submit import SAFE_NAME
 
 __all__ = ["render", "write_feedback"]
 
@@ -65,9 +66,22 @@ they name, run the <code>check</code> cell again, and think about the cases it d
 
 
 def write_feedback(gradebook: Path, out: Path) -> list[Path]:
-    """Write ``out/STUDENT/EXERCISE_TIME.html`` for every graded submission; return the paths."""
+    """Write ``out/STUDENT/EXERCISE_TIME.html`` for every graded submission; return the paths.
+
+    Raises:
+        ValueError: a student or exercise id is not a plain name (``SAFE_NAME``), so its path
+            could lead outside ``out``; nothing is written then. The grader records only plain
+            names, so such a gradebook was written by something else.
+    """
+    subs = Gradebook(gradebook).submissions()
+    for sub in subs:
+        if not (SAFE_NAME.fullmatch(sub.student) and SAFE_NAME.fullmatch(sub.exercise)):
+            raise ValueError(
+                f"refusing to write feedback for student {sub.student[:40]!r}, exercise "
+                f"{sub.exercise[:40]!r}: not plain names, they could lead outside {out}"
+            )
     written = []
-    for sub in Gradebook(gradebook).submissions():
+    for sub in subs:
         stamp = "".join(c for c in sub.submitted_at if c.isalnum())
         path = out / sub.student / f"{sub.exercise}_{stamp}.html"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,7 @@ from relu_course.grading.questions import Case, Exercise, Question, exercises
 from relu_course.grading.sandbox import Limits, WorkerRun, bwrap, bwrap_sizes_tmp, run_worker
 from relu_course.grading.submit import (
     MAX_NOTEBOOK_BYTES,
+    SAFE_NAME,
     Manifest,
     NotebookError,
     answer_cells,
@@ -104,6 +105,9 @@ def find_submissions(inbox: Path) -> tuple[list[Submission], list[str]]:
             manifest = Manifest(**{k: raw[k] for k in Manifest.__dataclass_fields__ if k in raw})
             if not all(isinstance(v, str) for v in asdict(manifest).values()):
                 raise TypeError("fields must be strings")
+            for name in ("student", "exercise"):  # they name the feedback's folders and files
+                if not SAFE_NAME.fullmatch(getattr(manifest, name)):
+                    raise ValueError(f"{name} {getattr(manifest, name)[:40]!r} is not a plain name")
             if Path(manifest.notebook).name != manifest.notebook or manifest.notebook in (
                 "",
                 "..",

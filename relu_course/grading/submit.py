@@ -20,6 +20,7 @@ from relu_course.grading.questions import Exercise, exercise, exercises
 
 __all__ = [
     "MAX_NOTEBOOK_BYTES",
+    "SAFE_NAME",
     "Manifest",
     "NotebookError",
     "answer_cells",
@@ -29,7 +30,8 @@ __all__ = [
 ]
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
-_STUDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+#: What a student or an exercise id may be, whole: it names folders and files.
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class NotebookError(ValueError):
@@ -139,7 +141,7 @@ def submit(notebook: Path, student: str, inbox: Path, *, now: datetime | None = 
         NotebookError: the notebook is unreadable, of no known exercise, or has no answer cell.
         ValueError: the student id is not acceptable.
     """
-    if not _STUDENT.match(student):
+    if not SAFE_NAME.fullmatch(student):
         raise ValueError(
             f"student id {student!r}: use letters, digits, '.', '_' or '-' (at most 64), "
             "starting with a letter or digit"

@@ -737,6 +737,9 @@ def test_a_changed_file_and_a_bad_manifest(klass):
     notebook.write_bytes(notebook.read_bytes().replace(b"W2 @ b1 + b2", b"b2"))
     (klass.inbox / "nonsense.json").write_text("[1, 2]")
     (klass.inbox / "deep.json").write_text("[" * 30_000 + "]" * 30_000)
+    escape = json.loads(manifest.read_text())
+    escape["student"] = "../../outside"
+    (manifest.parent / "escape.json").write_text(json.dumps(escape))
     warnings = []
     klass.grade(warn=warnings.append)
     results = klass.results("tamper")
@@ -746,6 +749,10 @@ def test_a_changed_file_and_a_bad_manifest(klass):
     )
     assert any("nonsense.json: not a submission manifest" in w for w in warnings)
     assert any("deep.json: not a submission manifest" in w for w in warnings)
+    assert any(
+        "escape.json: not a submission manifest (student '../../outside'" in w for w in warnings
+    )
+    assert {s.student for s in klass.graded()} == {"tamper"}
 
 
 def test_links_and_special_files_in_the_inbox_are_not_followed(klass, tmp_path):

@@ -10,7 +10,7 @@ import numpy as np
 from relu_course.cli import main
 from relu_course.grading.feedback import write_feedback
 from relu_course.grading.grade import hidden_rng
-from relu_course.grading.gradebook import CSV_COLUMNS, Gradebook
+from relu_course.grading.gradebook import CSV_COLUMNS, Gradebook, QuestionResult, SubmissionRecord
 from relu_course.grading.questions import exercise
 from tests.grading.conftest import SECRET, SOURCES, STUDENT
 
@@ -130,3 +130,21 @@ def test_a_fault_of_the_grader_skips_that_submission_and_the_batch_goes_on(
     assert main(command) == 0  # the next run grades what the failed one left out
     assert "graded 1 submission(s), 1 already" in capsys.readouterr().out
     assert {s.student for s in klass.graded()} == {"lucky", "unlucky"}
+
+
+def test_feedback_refuses_names_that_lead_outside_its_folder(tmp_path, capsys):
+    book = Gradebook(tmp_path / "g.sqlite")
+    for student in ("ok", "../../outside"):
+        book.record(
+            SubmissionRecord(
+                id=student, student=student, exercise="01_deep_learning", sha256="0" * 64,
+                submitted_at="2026-11-02T09:00:00+00:00", file="x.ipynb",
+                graded_at="2026-11-02T09:01:00+00:00", sandbox="bubblewrap",
+                results=(QuestionResult("q", 1.0, 1.0, "passed", "fine"),),
+            )
+        )  # fmt: skip
+    out = tmp_path / "feedback" / "pages"
+    assert main(["feedback", "--gradebook", str(tmp_path / "g.sqlite"), "--out", str(out)]) == 2
+    assert "refusing to write feedback for student '../../outside'" in capsys.readouterr().err
+    assert not (tmp_path / "feedback").exists()
+    assert not (tmp_path / "outside").exists()
