@@ -338,14 +338,20 @@ def _collect(
     return _judge(q, plan, answers, arrays, note)
 
 
+#: Cells that may end or hang the worker, each skipped in a new run, before grading gives up:
+#: every run costs a process start, so a notebook of many such cells would hold a grader for
+#: hours.
+MAX_SKIPPED_CELLS = 5
+
+
 def _grade_notebook(
     nb: dict[str, Any], data: bytes, plan: _Plan, limits: Limits, sandbox: bool
 ) -> list[QuestionResult]:
     """Run the worker on a notebook until every question has a result, and judge them.
 
     ``data`` is the notebook file's bytes, ``nb`` the same parsed. A run that dies in a cell is
-    repeated without that cell; one that dies in a question is repeated without that question,
-    which is marked crashed or timed out.
+    repeated without that cell, up to :data:`MAX_SKIPPED_CELLS` cells; one that dies in a
+    question is repeated without that question, which is marked crashed or timed out.
     """
     ex = plan.exercise
     cells = answer_cells(nb)
@@ -362,7 +368,7 @@ def _grade_notebook(
             qid: [codec.encode(list(c), arrays) for c in cases] for qid, cases in plan.cases.items()
         }
         codec.write(job_dir / "cases.json", sent, arrays)
-        for _ in range(len(code_cells) + len(ex.questions) + 1):
+        for _ in range(MAX_SKIPPED_CELLS + len(ex.questions) + 2):
             pending = [q for q in ex.questions if q.id not in results]
             if not pending:
                 break
@@ -405,9 +411,21 @@ def _grade_notebook(
                 status = "timeout" if run.timed_out else "crashed"
                 results[q.id] = _result(q, status, f"{q.id}: the answer {why}{notes[q.id]}")
             elif (
-                where and where[0] == "cell" and where[1] in code_cells and where[1] not in skipped
+                where
+                and where[0] == "cell"
+                and where[1] in code_cells
+                and where[1] not in skipped
+                and len(skipped) < MAX_SKIPPED_CELLS
             ):
                 skipped[where[1]] = f"cell {where[1] + 1} {why}"
+            elif where and where[0] == "cell":
+                stop = (
+                    f"the notebook's code stopped the run {len(skipped) + 1} times, the last "
+                    f"time in cell {where[1] + 1} that {why}; grading gave up on the rest"
+                )
+                for q in pending:
+                    results.setdefault(q.id, _result(q, "crashed", stop))
+                break
             else:
                 for q in pending:
                     results.setdefault(q.id, _result(q, "crashed", f"the notebook's code {why}"))

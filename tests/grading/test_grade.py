@@ -472,6 +472,30 @@ def test_os_exit_in_an_answer(klass):
     assert "ended the process (exit status 0)" in results["count_parameters"][2]
 
 
+def test_many_cells_that_end_the_process_do_not_hold_the_grader(klass, monkeypatch):
+    runs = []
+    real_run = grade_module.run_worker
+
+    def counted(*args, **kwargs):
+        runs.append(1)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(grade_module, "run_worker", counted)
+
+    def crashers(nb):
+        nb.cells[1:1] = [nbformat.v4.new_code_cell("import os\nos._exit(1)") for _ in range(40)]
+
+    klass.submit("crasher", "01_deep_learning", edit=crashers)
+    klass.grade()
+    questions = exercise("01_deep_learning").questions
+    assert len(runs) <= grade_module.MAX_SKIPPED_CELLS + len(questions) + 2
+    results = klass.results("crasher")
+    assert all(status == "crashed" for _, status, _ in results.values())
+    message = results["collapse_linear"][2]
+    assert f"stopped the run {grade_module.MAX_SKIPPED_CELLS + 1} times" in message
+    assert "grading gave up on the rest" in message
+
+
 def test_the_secret_gradebook_and_inbox_are_out_of_reach(klass):
     klass.submit("first", "01_deep_learning")
     klass.grade()
