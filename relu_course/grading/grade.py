@@ -16,6 +16,7 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -368,9 +369,19 @@ def _grade_notebook(
             qid: [codec.encode(list(c), arrays) for c in cases] for qid, cases in plan.cases.items()
         }
         codec.write(job_dir / "cases.json", sent, arrays)
+        started = time.monotonic()
         for _ in range(MAX_SKIPPED_CELLS + len(ex.questions) + 2):
             pending = [q for q in ex.questions if q.id not in results]
             if not pending:
+                break
+            spent = time.monotonic() - started
+            if spent >= limits.submission_seconds:
+                stop = (
+                    f"grading stopped: this notebook's runs took {spent:.0f} s in all, over the "
+                    f"{limits.submission_seconds:g} s a submission may take"
+                )
+                for q in pending:
+                    results[q.id] = _result(q, "timeout", stop)
                 break
             out = job_dir / "out"
             shutil.rmtree(out, ignore_errors=True)

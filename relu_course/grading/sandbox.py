@@ -40,6 +40,8 @@ class Limits:
         disk_mb: size of the sandbox's private ``/tmp``, a file system in memory (bubblewrap
             0.7.0 and later; older ones leave it at the kernel's default, half the memory).
         wall_seconds: wall-clock time of the whole run.
+        submission_seconds: wall-clock time of all the runs of one submission (a run that ends
+            or hangs in a cell or an answer is repeated without it); none starts after it.
         cell_seconds: wall-clock time of one notebook cell.
         case_seconds: wall-clock time of one call of an answer.
     """
@@ -50,6 +52,7 @@ class Limits:
     file_mb: int = 64
     disk_mb: int = 256
     wall_seconds: float = 90.0
+    submission_seconds: float = 300.0
     cell_seconds: float = 20.0
     case_seconds: float = 10.0
 

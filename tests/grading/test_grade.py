@@ -3,6 +3,7 @@ of DESIGN section 7 costs only its own question while the batch and the gradeboo
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 import relu_course.grading.grade as grade_module
 from relu_course.grading import exercise, exercises
+from relu_course.grading.grade import grade_inbox
 from tests.grading.conftest import LIMITS, SECRET, STUDENT, answer_cell, source
 
 GOOD_COLLAPSE = "def collapse_linear(W1, b1, W2, b2):\n    return W2 @ W1, W2 @ b1 + b2"
@@ -494,6 +496,24 @@ def test_many_cells_that_end_the_process_do_not_hold_the_grader(klass, monkeypat
     message = results["collapse_linear"][2]
     assert f"stopped the run {grade_module.MAX_SKIPPED_CELLS + 1} times" in message
     assert "grading gave up on the rest" in message
+
+
+def test_a_submission_has_a_time_budget_across_its_runs(klass):
+    # Cells that swallow their timeout are each killed at the wall-clock limit, one run each.
+    def hangers(nb):
+        hang = (
+            "while True:\n    try:\n        time.sleep(1)\n    except BaseException:\n        pass"
+        )
+        nb.cells[1:1] = [nbformat.v4.new_code_cell(f"import time\n{hang}") for _ in range(4)]
+
+    klass.submit("hanger", "01_deep_learning", edit=hangers)
+    limits = dataclasses.replace(LIMITS, wall_seconds=2, cell_seconds=1, submission_seconds=5)
+    start = time.monotonic()
+    grade_inbox(klass.inbox, klass.gradebook, SECRET, limits=limits)
+    assert time.monotonic() - start < 5 + 2 + 5  # the budget, one more run, start-up
+    results = klass.results("hanger")
+    assert all(status == "timeout" for _, status, _ in results.values())
+    assert "over the 5 s a submission may take" in results["collapse_linear"][2]
 
 
 def test_the_secret_gradebook_and_inbox_are_out_of_reach(klass):
