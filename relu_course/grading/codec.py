@@ -27,6 +27,7 @@ __all__ = [
     "decode",
     "encode",
     "read",
+    "read_regular_file",
     "write",
 ]
 
