@@ -126,10 +126,17 @@ def prose_for_numbers(nb: nbformat.NotebookNode) -> str:
 
 
 def printed_numbers(nb: nbformat.NotebookNode) -> list[float]:
-    """Every number in the text outputs of the code cells."""
+    """Every number in the text outputs of the code cells whose outputs nbval checks.
+
+    Cells marked ``NBVAL_IGNORE_OUTPUT`` (timings) print different numbers on every run, so
+    the prose cannot rely on them, and one of them matching a cited number by chance must not
+    change the verdict.
+    """
     texts = []
     for cell in nb.cells:
-        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+        if cell.cell_type != "code" or "NBVAL_IGNORE_OUTPUT" in cell.source:
+            continue
+        for output in cell.get("outputs", []):
             texts.append(output.get("text", ""))
             texts.append(output.get("data", {}).get("text/plain", ""))
     return [float(m.replace(",", "")) for m in _PRINTED.findall("\n".join(texts))]
@@ -170,3 +177,18 @@ def test_the_number_check_catches_a_stale_number():
     assert unprinted_numbers(fine, printed) == []
     stale = "Accuracy 0.97, 2.7 million values, $4.4 \\times 10^{-13}$, 47.5 percent."
     assert unprinted_numbers(stale, printed) == ["0.97", "2.7", "4.4", "47.5"]
+
+
+def test_timing_cells_back_no_number_of_the_prose():
+    def cell(source: str, text: str) -> nbformat.NotebookNode:
+        code = nbformat.v4.new_code_cell(source)
+        code.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        return code
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            cell("print(f'{acc:.4f}')", "0.9456\n"),
+            cell("# NBVAL_IGNORE_OUTPUT\nprint(f'{seconds:.1f} s')", "1.2 s\n"),
+        ]
+    )
+    assert printed_numbers(nb) == [0.9456]
