@@ -151,9 +151,10 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"relu-course grade: {error}", file=sys.stderr)
         return 2
     failed = f", {summary.failed} FAILED in the grader (see above)" if summary.failed else ""
+    walls = summary.sandbox.upper() if summary.sandbox == "limits only" else summary.sandbox
     print(
         f"graded {summary.graded} submission(s), {summary.skipped} already in the gradebook"
-        f"{failed}; sandbox: {'bubblewrap' if summary.sandbox else 'NONE (limits only)'}"
+        f"{failed}; sandbox: {walls}"
     )
     return 1 if summary.failed else 0
 
@@ -300,8 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
         "bubblewrap sandbox (no network, read-only system, no access to the secret, the "
         "gradebook or other submissions) under CPU, memory, process, file-size, disk and time "
         "limits, and returns only values; the grader compares them with the reference on "
-        "public cases and on hidden cases derived from the secret. Without bubblewrap it "
-        "warns and runs with the limits only. Re-running changes nothing already graded. "
+        "public cases and on hidden cases derived from the secret. Where the kernel has "
+        "Landlock, the worker also confines itself to the same files, without TCP and without "
+        "signals to the grader. Without bubblewrap it warns, and runs with Landlock and the "
+        "limits, or the limits only. Re-running changes nothing already graded. "
         "Exits 1 if the grader itself failed on a submission (it says which; that one is not "
         "recorded and is graded again on the next run).",
     )

@@ -26,11 +26,18 @@ from typing import Any
 
 import numpy as np
 
-from relu_course.grading import codec
+from relu_course.grading import codec, landlock
 from relu_course.grading.check import describe_case
 from relu_course.grading.gradebook import Gradebook, QuestionResult, SubmissionRecord
 from relu_course.grading.questions import Case, Exercise, Question, exercises
-from relu_course.grading.sandbox import Limits, WorkerRun, bwrap, bwrap_sizes_tmp, run_worker
+from relu_course.grading.sandbox import (
+    Limits,
+    WorkerRun,
+    bwrap,
+    bwrap_sizes_tmp,
+    protection,
+    run_worker,
+)
 from relu_course.grading.submit import (
     MAX_NOTEBOOK_BYTES,
     SAFE_NAME,
@@ -51,10 +58,32 @@ __all__ = [
 ]
 
 NO_SANDBOX_WARNING = (
-    "WARNING: bwrap (bubblewrap) is not installed: submissions run WITHOUT the sandbox, with "
-    "resource limits only. Submitted code can read and write every file this user can, and "
-    "use the network. Install bubblewrap (apt-get install bubblewrap) before grading for real."
+    "WARNING: bwrap (bubblewrap) is not installed and this kernel has no Landlock: submissions "
+    "run WITHOUT the sandbox, with resource limits only. Submitted code can read and write "
+    "every file this user can, and use the network. Install bubblewrap (apt-get install "
+    "bubblewrap) before grading for real."
 )
+
+LANDLOCK_ONLY_WARNING = (
+    "WARNING: bwrap (bubblewrap) is not installed: submissions run WITHOUT the sandbox, "
+    "confined by Landlock and the resource limits only. They cannot read the secret, the "
+    "gradebook or other submissions, write outside their job, or trace the grader; but they "
+    "see this machine's processes, their temporary files have no size limit, and {missing}. "
+    "Install bubblewrap (apt-get install bubblewrap) before grading for real."
+)
+
+
+def _no_bubblewrap_warning() -> str:
+    """The warning for a grader without bubblewrap, after what this kernel's Landlock does."""
+    version = landlock.abi()
+    if version == 0:
+        return NO_SANDBOX_WARNING
+    # Landlock confines TCP from ABI 4 and signals from ABI 6; UDP and named sockets never.
+    gaps = ["they can use UDP and named Unix sockets" if version >= 4 else "use the network"]
+    if version < 6:
+        gaps.append("signal the grader")
+    return LANDLOCK_ONLY_WARNING.format(missing=" and ".join(gaps))
+
 
 OLD_BWRAP_WARNING = (
     "WARNING: this bwrap (bubblewrap before 0.7.0) cannot bound the size of the sandbox's /tmp, "
@@ -85,7 +114,7 @@ class GradingSummary:
     graded: int = 0
     skipped: int = 0
     failed: int = 0
-    sandbox: bool = True
+    sandbox: str = "bubblewrap"
     problems: list[str] = field(default_factory=list)
 
 
@@ -401,6 +430,7 @@ def _grade_notebook(
                 "case_timeout": limits.case_seconds,
                 "limits": asdict(limits),
                 "drop_to_nobody": sandbox,
+                "landlock": landlock.abi() > 0,
             }
             (job_dir / "job.json").write_text(json.dumps(job))
             run = run_worker(job_dir, limits, sandbox=sandbox)
@@ -486,7 +516,7 @@ def _grade_one(
         submitted_at=manifest.submitted_at,
         file=str(sub.notebook_path),
         graded_at=datetime.now(timezone.utc).isoformat(),
-        sandbox="bubblewrap" if sandbox else "limits only",
+        sandbox=protection(sandbox),
         results=tuple(results),
     )
 
@@ -521,9 +551,9 @@ def grade_inbox(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     limits = limits or Limits()
     executable = bwrap()
-    summary = GradingSummary(sandbox=executable is not None)
+    summary = GradingSummary(sandbox=protection(executable is not None))
     if executable is None:
-        warn(NO_SANDBOX_WARNING)
+        warn(_no_bubblewrap_warning())
     elif not bwrap_sizes_tmp(executable):
         warn(OLD_BWRAP_WARNING)
     book = Gradebook(gradebook)
@@ -537,8 +567,9 @@ def grade_inbox(
         for ex in exercises().values()
         if any(s.manifest.exercise == ex.id for s in todo)
     }
+    sandbox = executable is not None
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_grade_one, s, plans, limits, summary.sandbox): s for s in todo}
+        futures = {pool.submit(_grade_one, s, plans, limits, sandbox): s for s in todo}
         done = as_completed(futures)
         for future in progress(done, len(futures)) if progress else done:
             try:

@@ -10,6 +10,11 @@ secret, the gradebook, the inbox and the rest of the course (the solutions of th
 included) are not in it. CPU time, memory, processes, file size and wall-clock time are limited
 in every case: the worker sets the first four on itself before it runs any submitted code, the
 grader keeps the clock.
+
+Then, where the kernel has Landlock (:mod:`relu_course.grading.landlock`), the worker confines
+itself to the same files again: in bubblewrap a second wall, and without bubblewrap the one
+that keeps a submission from the secret, the gradebook, other files, TCP and the grader's
+process. Without either, only the limits apply, and the grader warns loudly.
 """
 
 from __future__ import annotations
@@ -24,8 +29,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import relu_course
+from relu_course.grading import landlock
 
-__all__ = ["Limits", "WorkerRun", "bwrap", "bwrap_sizes_tmp", "run_worker"]
+__all__ = [
+    "Limits",
+    "WorkerRun",
+    "bwrap",
+    "bwrap_sizes_tmp",
+    "confine",
+    "protection",
+    "run_worker",
+]
+
+#: System folders the worker may read (bound read-only in bubblewrap).
+SYSTEM = ("/usr", "/bin", "/lib", "/lib64", "/sbin")
+#: Devices the worker may open, as bubblewrap's ``--dev`` gives them.
+DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
+#: What the worker may read of ``/proc`` under Landlock: its own entry and the machine's
+#: description. Not the rest: Landlock lets a process read another's ``environ`` and ``maps``.
+PROC = ("/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat")
 
 
 @dataclass(frozen=True)
@@ -84,10 +106,56 @@ def bwrap_sizes_tmp(executable: str) -> bool:
     return "--size" in usage.stdout + usage.stderr
 
 
-def _environment() -> dict[str, str]:
+def protection(sandbox: bool) -> str:
+    """What confines the worker on this machine: bubblewrap, Landlock, both, or limits only."""
+    walls = [
+        name
+        for name, present in (("bubblewrap", sandbox), ("landlock", landlock.abi() > 0))
+        if present
+    ]
+    return " and ".join(walls) or "limits only"
+
+
+def _python() -> set[Path]:
+    """The Python installation and the ``relu_course`` package: what the worker runs."""
+    package = Path(relu_course.__file__).resolve().parent
+    return {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package}
+
+
+def confine(job_dir: Path) -> int:
+    """Confine the calling worker with Landlock to what the bubblewrap sandbox shows it.
+
+    It may then read the system, the Python installation, the package, its own ``/proc``
+    entry (see :data:`PROC`), the CPU description, the usual devices and ``job_dir``; and
+    write only the files the grader made in ``job_dir/out`` and the temporary folder.
+
+    Args:
+        job_dir: the job's folder.
+
+    Returns:
+        The Landlock ABI version applied.
+
+    Raises:
+        LandlockError: the kernel has no Landlock, or refused a rule.
+    """
+    read = [
+        *map(Path, SYSTEM),
+        *_python(),
+        *map(Path, PROC),
+        Path("/sys/devices/system/cpu"),
+        *map(Path, DEVICES),
+        job_dir,
+    ]
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    write = [*(job_dir / "out").iterdir(), tmp, Path("/dev/null")]
+    return landlock.restrict(read=read, write=write)
+
+
+def _environment(home: str) -> dict[str, str]:
     env = {
         "PATH": "/usr/bin:/bin",
-        "HOME": "/tmp",
+        "HOME": home,
+        "TMPDIR": home,
         "LANG": "C.UTF-8",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
@@ -101,7 +169,6 @@ def _environment() -> dict[str, str]:
 
 
 def _bwrap_command(executable: str, job_dir: Path, limits: Limits) -> list[str]:
-    package = Path(relu_course.__file__).resolve().parent
     # A /tmp that nobody can write to as well, but of bounded size (older bwrap: root's, unsized).
     tmp_size = (
         ["--perms", "1777", "--size", str(limits.disk_mb * 2**20)]
@@ -121,17 +188,17 @@ def _bwrap_command(executable: str, job_dir: Path, limits: Limits) -> list[str]:
         "--dev", "/dev",
         *tmp_size, "--tmpfs", "/tmp",
     ]  # fmt: skip
-    for system in ("/usr", "/bin", "/lib", "/lib64", "/sbin"):
+    for system in SYSTEM:
         if Path(system).is_symlink():
             command += ["--symlink", os.readlink(system), system]
         elif Path(system).exists():
             command += ["--ro-bind", system, system]
-    read_only = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package}
+    read_only = _python()
     # bwrap would create the folders above each mount point readable by root only; the worker
     # runs as nobody, so create them traversable.
     parents = {parent for path in read_only for parent in path.parents} - {Path("/")}
     for parent in sorted(parents, key=lambda p: len(p.parts)):
-        if not any(parent.is_relative_to(s) for s in ("/usr", "/bin", "/lib", "/lib64", "/sbin")):
+        if not any(parent.is_relative_to(s) for s in SYSTEM):
             command += ["--perms", "0755", "--dir", str(parent)]
     for path in sorted(read_only):
         command += ["--ro-bind", str(path), str(path)]
@@ -173,9 +240,13 @@ def run_worker(job_dir: Path, limits: Limits, *, sandbox: bool) -> WorkerRun:
             raise FileNotFoundError("bwrap is not installed (Debian package bubblewrap)")
         command = _bwrap_command(executable, job_dir, limits)
         cwd: Path | None = None
+        home = "/tmp"
     else:
         command = [sys.executable, "-I", "-m", "relu_course.grading.worker", str(job_dir)]
         cwd = job_dir
+        # Not the machine's /tmp: Landlock lets the worker write only in its own.
+        (job_dir / "tmp").mkdir(exist_ok=True)
+        home = str(job_dir / "tmp")
     with (job_dir / "worker.log").open("wb") as log:
         process = subprocess.Popen(
             command,
@@ -183,7 +254,7 @@ def run_worker(job_dir: Path, limits: Limits, *, sandbox: bool) -> WorkerRun:
             stdout=log,
             stderr=log,
             cwd=cwd,
-            env=_environment(),
+            env=_environment(home),
             start_new_session=True,
         )
         try:

@@ -6,8 +6,9 @@ Started by the grader as ``python -m relu_course.grading.worker JOB_DIR`` inside
 question ``out/<id>.json`` and ``out/<id>.npz``, and a log of what it started and finished in
 ``out/progress.jsonl``, so that the grader can tell which cell or question a crash interrupted
 and which answers were written whole. The grader makes these files beforehand, and in the
-sandbox they are the only writable files of the job folder. The worker never sees an expected
-answer and computes no score.
+sandbox (and under Landlock, see :func:`relu_course.grading.sandbox.confine`) they are the only
+writable files of the job folder. The worker never sees an expected answer and computes no
+score.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from relu_course.grading import codec
+from relu_course.grading import codec, sandbox
 
 #: Printed output kept from the submission; the rest is dropped (an output flood is harmless).
 MAX_OUTPUT = 64 * 1024
@@ -66,11 +67,12 @@ def _own_processes() -> int:
     return count
 
 
-def _confine(limits: dict[str, int], drop_to_nobody: bool) -> None:
-    """Become nobody (when asked and root) and apply the resource limits to this process."""
+def _confine(job: dict[str, Any], job_dir: Path) -> None:
+    """Become nobody (when asked and root), apply the resource limits, then Landlock (asked)."""
     # In bubblewrap as root, the sandbox keeps only the capabilities to do this. As nobody the
     # process limit applies (root is exempt from it) and root-only files are unreadable.
-    if drop_to_nobody and os.getuid() == 0:
+    limits = job["limits"]
+    if job["drop_to_nobody"] and os.getuid() == 0:
         os.setgroups([])
         os.setgid(NOBODY)
         os.setuid(NOBODY)
@@ -83,6 +85,8 @@ def _confine(limits: dict[str, int], drop_to_nobody: bool) -> None:
     # The process limit counts every process of the user: keep the ones it already has.
     processes = _own_processes() + limits["processes"]
     resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    if job["landlock"]:
+        sandbox.confine(job_dir)
 
 
 class _Log:
@@ -164,7 +168,7 @@ def main(job_dir: str) -> int:
     """Run the job in ``job_dir``; see the module's description."""
     root = Path(job_dir)
     job = json.loads((root / "job.json").read_text())
-    _confine(job["limits"], job["drop_to_nobody"])
+    _confine(job, root)
     job["dir"] = str(root)
     data, arrays = codec.read(root / "cases.json")
     out = root / "out"

@@ -23,8 +23,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import relu_course.grading.grade as grade_module
-from relu_course.grading import exercise, exercises
+from relu_course.grading import exercise, exercises, landlock
 from relu_course.grading.grade import grade_inbox
+from relu_course.grading.sandbox import protection
 from tests.grading.conftest import LIMITS, SECRET, STUDENT, answer_cell, source
 
 GOOD_COLLAPSE = "def collapse_linear(W1, b1, W2, b2):\n    return W2 @ W1, W2 @ b1 + b2"
@@ -46,6 +47,34 @@ def assert_only(results: dict, failing: dict[str, str]) -> None:
             assert score > 0
 
 
+NEEDS_LANDLOCK = pytest.mark.skipif(
+    landlock.abi() == 0, reason="this kernel has no Landlock (Linux 5.13 or later)"
+)
+#: The two walls a submission meets: bubblewrap (with Landlock inside where the kernel has
+#: it), and Landlock alone, as on a grader without bubblewrap.
+WALLS = pytest.mark.parametrize(
+    "walls", ["bubblewrap", pytest.param("landlock only", marks=NEEDS_LANDLOCK)]
+)
+
+
+def use_walls(walls: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if walls == "landlock only":
+        monkeypatch.setattr(grade_module, "bwrap", lambda: None)
+
+
+@NEEDS_LANDLOCK
+def test_sources_score_full_marks_under_landlock_alone(klass, monkeypatch):
+    # Landlock must leave the worker all it needs: NumPy, torch, temporary files.
+    use_walls("landlock only", monkeypatch)
+    for exercise_id in sorted(exercises()):
+        klass.submit(f"teacher-{exercise_id}", exercise_id)
+    subs = klass.grade(warn=lambda text: None)
+    assert len(subs) == len(exercises())
+    for sub in subs:
+        assert sub.sandbox == "landlock"
+        assert sub.score == sub.max_score, [r for r in sub.results if r.status != "passed"]
+
+
 @pytest.mark.parametrize("exercise_id", list(exercises()))
 def test_sources_score_full_marks_and_student_versions_zero(klass, exercise_id):
     klass.submit("teacher", exercise_id)
@@ -56,7 +85,7 @@ def test_sources_score_full_marks_and_student_versions_zero(klass, exercise_id):
     assert subs["teacher"].score == subs["teacher"].max_score == exercise(exercise_id).max_score
     assert subs["blank"].score == 0
     assert {r.status for r in subs["blank"].results} == {"not_answered"}
-    assert {s.sandbox for s in subs.values()} == {"bubblewrap"}
+    assert {s.sandbox for s in subs.values()} == {protection(True)}
 
 
 def test_planted_wrong_answers_lose_exactly_their_questions(klass):
@@ -516,9 +545,11 @@ def test_a_submission_has_a_time_budget_across_its_runs(klass):
     assert "over the 5 s a submission may take" in results["collapse_linear"][2]
 
 
-def test_the_secret_gradebook_and_inbox_are_out_of_reach(klass):
+@WALLS
+def test_the_secret_gradebook_and_inbox_are_out_of_reach(klass, monkeypatch, walls):
     klass.submit("first", "01_deep_learning")
     klass.grade()
+    use_walls(walls, monkeypatch)
     before = rows(klass.gradebook)
     snoop = (
         "def collapse_linear(W1, b1, W2, b2):\n"
@@ -534,10 +565,12 @@ def test_the_secret_gradebook_and_inbox_are_out_of_reach(klass):
     )
     klass.submit("snoop", "01_deep_learning", answers={"collapse_linear": snoop})
     klass.submit("vandal", "01_deep_learning", answers={"collapse_linear": vandal})
-    klass.grade()
+    klass.grade(warn=lambda text: None)
     results = klass.results("snoop")
     assert_only(results, {"collapse_linear": "error"})
-    assert "FileNotFoundError" in results["collapse_linear"][2]
+    # In bubblewrap the file is not there at all; under Landlock alone it may not be opened.
+    expected = "FileNotFoundError" if walls == "bubblewrap" else "PermissionError"
+    assert expected in results["collapse_linear"][2]
     assert_only(klass.results("vandal"), {})
     assert rows(klass.gradebook)[: len(before)] == before or set(before) <= set(
         rows(klass.gradebook)
@@ -547,7 +580,9 @@ def test_the_secret_gradebook_and_inbox_are_out_of_reach(klass):
     assert SECRET.decode() not in everything
 
 
-def test_no_network(klass):
+@WALLS
+def test_no_network(klass, monkeypatch, walls):
+    use_walls(walls, monkeypatch)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -574,7 +609,7 @@ def test_no_network(klass):
     thread = threading.Thread(target=accept)
     thread.start()
     try:
-        klass.grade()
+        klass.grade(warn=lambda text: None)
     finally:
         stop.set()
         thread.join()
@@ -583,6 +618,47 @@ def test_no_network(klass):
     results = klass.results("caller")
     assert_only(results, {"count_parameters": "error"})
     assert "Error" in results["count_parameters"][2]
+
+
+@NEEDS_LANDLOCK
+def test_without_bubblewrap_landlock_keeps_the_grader_and_the_machine_out_of_reach(
+    klass, monkeypatch, tmp_path
+):
+    # Without bubblewrap the worker runs as the grader's own user, in the grader's view of the
+    # machine: Landlock is what keeps it from the grader's process and from other files.
+    use_walls("landlock only", monkeypatch)
+    outside = tmp_path / "outside.txt"
+    attempts = (
+        "import os, signal, subprocess\n"
+        "def attempts():\n"
+        "    tries = {\n"
+        "        'signal the grader': lambda: os.kill(os.getppid(), signal.SIGWINCH),\n"
+        "        'read its environment': lambda: open(f'/proc/{os.getppid()}/environ').read(),\n"
+        f"        'write a file': lambda: open({str(outside)!r}, 'w').write('x'),\n"
+        "        'read the home folder': lambda: os.listdir(os.path.expanduser('~root')),\n"
+        "        'a child writes': lambda: subprocess.run(\n"
+        f"            ['/bin/sh', '-c', 'echo x > {outside}'], check=True),\n"
+        "    }\n"
+        "    blocked = []\n"
+        "    for name, attempt in tries.items():\n"
+        "        try:\n"
+        "            attempt()\n"
+        "        except (OSError, subprocess.CalledProcessError):\n"
+        "            blocked.append(name)\n"
+        "    return blocked\n"
+        "blocked = attempts()\n"
+        "def count_parameters(layer_sizes):\n"
+        "    if len(blocked) < 5:\n"
+        "        raise RuntimeError(f'only {blocked} were blocked')\n"
+        "    return sum(a * b + b for a, b in zip(layer_sizes, layer_sizes[1:]))\n"
+    )
+    klass.submit("prober", "01_deep_learning", answers={"count_parameters": attempts})
+    warnings: list[str] = []
+    (sub,) = klass.grade(warn=warnings.append)
+    assert_only(klass.results("prober"), {})
+    assert not outside.exists()
+    assert sub.sandbox == "landlock"
+    assert any("confined by Landlock" in w for w in warnings)
 
 
 def test_an_output_flood(klass):
@@ -671,10 +747,11 @@ def test_forged_answer_files_cost_their_questions_not_the_grader(klass):
     assert_only(klass.results("after"), {})
 
 
-def test_without_bubblewrap_a_linked_answer_file_is_not_followed(klass, monkeypatch):
-    # Without the sandbox the job folder is writable: the submission swaps its answer file for
-    # a link (to a device or a pipe it could hang the grader; here, to the Python executable).
+def test_without_bubblewrap_and_landlock_a_linked_answer_file_is_not_followed(klass, monkeypatch):
+    # With the limits only, the job folder is writable: the submission swaps its answer file
+    # for a link (to a device or a pipe it could hang the grader; here, to Python itself).
     monkeypatch.setattr(grade_module, "bwrap", lambda: None)
+    monkeypatch.setattr(landlock, "abi", lambda: 0)
     linker = (
         "import os, sys\n"
         "import relu_course.grading.codec as codec\n"
@@ -870,7 +947,7 @@ def test_a_grader_killed_mid_batch_then_rerun(klass):
 @pytest.mark.parametrize(
     ("missing", "warning", "label"),
     [
-        ("bwrap", "WITHOUT the sandbox", "limits only"),
+        ("bwrap and landlock", "resource limits only", "limits only"),
         ("bwrap --size", "cannot bound the size of the sandbox's /tmp", "bubblewrap"),
     ],
 )
@@ -880,7 +957,9 @@ def test_a_missing_or_old_bubblewrap_is_warned_about_loudly(
     import relu_course.grading.grade as grade
     import relu_course.grading.sandbox as sandbox
 
-    if missing == "bwrap":
+    # The grader's view of the kernel: the worker still confines itself where it can.
+    monkeypatch.setattr(landlock, "abi", lambda: 0)
+    if missing == "bwrap and landlock":
         monkeypatch.setattr(grade, "bwrap", lambda: None)
     else:
         for module in (grade, sandbox):
