@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 from relu_course.grading.questions import exercise
-from relu_course.grading.sandbox import bwrap
+from relu_course.grading.sandbox import bwrap, protection
 from relu_course.grading.submit import answer_cells, submit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,7 +178,7 @@ def main() -> int:
         "submissions": args.submissions,
         "relu_course": {
             "command": f"relu-course grade --jobs {args.jobs}",
-            "sandbox": "bubblewrap" if bwrap() else "none (limits only)",
+            "sandbox": protection(bwrap() is not None),
             "seconds": round(ours, 2),
             "per_minute": round(per_minute_ours, 1),
         },
