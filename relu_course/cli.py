@@ -86,7 +86,12 @@ def _release(args: argparse.Namespace) -> int:
             return 1
         print(f"student notebooks in {out} are current and hold no solution")
         return 0
-    for path in release(source, out):
+    try:
+        written = release(source, out)
+    except OSError as error:
+        print(f"relu-course release: {error}", file=sys.stderr)
+        return 2
+    for path in written:
         print(f"wrote {path}")
     return 0
 
@@ -151,29 +156,26 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"relu-course grade: {error}", file=sys.stderr)
         return 2
     failed = f", {summary.failed} FAILED in the grader (see above)" if summary.failed else ""
+    skipped = (
+        f", {len(summary.problems)} manifest(s) SKIPPED (see above)" if summary.problems else ""
+    )
     walls = summary.sandbox.upper() if summary.sandbox == "limits only" else summary.sandbox
     print(
         f"graded {summary.graded} submission(s), {summary.skipped} already in the gradebook"
-        f"{failed}; sandbox: {walls}"
+        f"{failed}{skipped}; sandbox: {walls}"
     )
-    return 1 if summary.failed else 0
-
-
-def _gradebook_exists(path: str, verb: str) -> bool:
-    """Whether the gradebook exists; says so on stderr when it does not."""
-    if Path(path).is_file():
-        return True
-    print(f"relu-course {verb}: no gradebook {path}", file=sys.stderr)
-    return False
+    return 1 if summary.failed or summary.problems else 0
 
 
 def _export(args: argparse.Namespace) -> int:
     """Write the gradebook as CSV."""
     from relu_course.grading.gradebook import Gradebook
 
-    if not _gradebook_exists(args.gradebook, "export"):
+    try:
+        rows = Gradebook(Path(args.gradebook), create=False).export_csv(Path(args.csv))
+    except (ValueError, OSError) as error:
+        print(f"relu-course export: {error}", file=sys.stderr)
         return 2
-    rows = Gradebook(Path(args.gradebook)).export_csv(Path(args.csv))
     print(f"wrote {rows} row(s) to {args.csv}")
     return 0
 
@@ -182,11 +184,9 @@ def _feedback(args: argparse.Namespace) -> int:
     """Write one feedback page per graded submission."""
     from relu_course.grading.feedback import write_feedback
 
-    if not _gradebook_exists(args.gradebook, "feedback"):
-        return 2
     try:
         pages = write_feedback(Path(args.gradebook), Path(args.out))
-    except ValueError as error:
+    except (ValueError, OSError) as error:
         print(f"relu-course feedback: {error}", file=sys.stderr)
         return 2
     print(f"wrote {len(pages)} feedback page(s) under {args.out}")
@@ -305,8 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Landlock, the worker also confines itself to the same files, without TCP and without "
         "signals to the grader. Without bubblewrap it warns, and runs with Landlock and the "
         "limits, or the limits only. Re-running changes nothing already graded. "
-        "Exits 1 if the grader itself failed on a submission (it says which; that one is not "
-        "recorded and is graded again on the next run).",
+        "The gradebook remembers a fingerprint of the secret and refuses another one. "
+        "Exits 1 if the grader itself failed on a submission, or a manifest was skipped "
+        "(malformed, outside its student's folder, dated in the future, or its notebook not "
+        "there yet); it says which, records nothing for them, and sees them again on the "
+        "next run. Exits 2 on bad arguments, an unusable gradebook or another secret.",
     )
     grade.add_argument("inbox", help="the folder submissions were copied into")
     grade.add_argument("--gradebook", required=True, help="SQLite gradebook (created if missing)")
@@ -323,7 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the gradebook as CSV",
         description="Write one row per student, exercise and question, for each student's "
         "latest submission of each exercise: "
-        "student,exercise,question,score,max_score,status,message.",
+        "student,exercise,question,score,max_score,status,message. The file is replaced only "
+        "once it is complete, and never if it is the gradebook itself.",
     )
     export.add_argument("--gradebook", required=True, help="the SQLite gradebook")
     export.add_argument("--csv", required=True, help="the CSV file to write")
@@ -333,7 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
         "feedback",
         help="write one HTML feedback page per graded submission",
         description="Write OUT/STUDENT/EXERCISE_TIME.html for each graded submission: the "
-        "score of each question and what went wrong, in words, without hidden inputs.",
+        "score of each question and what went wrong, in words, without hidden inputs. The page "
+        "of a submission that a later one replaced says that it does not count.",
     )
     feedback.add_argument("--gradebook", required=True, help="the SQLite gradebook")
     feedback.add_argument("--out", required=True, help="folder for the pages")

@@ -37,9 +37,22 @@ _STATUS_WORDS = {
 }
 
 
-def render(sub: SubmissionRecord) -> str:
-    """The feedback page of one submission, as HTML."""
+def render(sub: SubmissionRecord, replaced_by: SubmissionRecord | None = None) -> str:
+    """The feedback page of one submission, as HTML.
+
+    Args:
+        sub: the graded submission.
+        replaced_by: the student's latest submission of the same exercise, when it is not
+            ``sub``: the page then says that ``sub`` does not count.
+    """
     e = html.escape
+    counts = (
+        f'<p class="invalid"><strong>This submission does not count:</strong> your later one, '
+        f"submitted {e(replaced_by.submitted_at)}, replaces it "
+        f"({replaced_by.score:g} of {replaced_by.max_score:g}).</p>"
+        if replaced_by is not None
+        else ""
+    )
     rows = "\n".join(
         f"<tr><td><code>{e(r.question)}</code></td><td>{r.score:g} / {r.max_score:g}</td>"
         f'<td class="{e(r.status)}">{e(_STATUS_WORDS.get(r.status, r.status))}</td>'
@@ -53,6 +66,7 @@ def render(sub: SubmissionRecord) -> str:
 <h1>Feedback on exercise {e(sub.exercise)}</h1>
 <p>Student <strong>{e(sub.student)}</strong>, submitted {e(sub.submitted_at)}.
 Score: <strong>{sub.score:g} of {sub.max_score:g}</strong>.</p>
+{counts}
 <table><thead><tr><th>question</th><th>score</th><th>result</th><th>details</th></tr></thead>
 <tbody>
 {rows}
@@ -68,12 +82,18 @@ they name, run the <code>check</code> cell again, and think about the cases it d
 def write_feedback(gradebook: Path, out: Path) -> list[Path]:
     """Write ``out/STUDENT/EXERCISE_TIME.html`` for every graded submission; return the paths.
 
+    A page whose submission was replaced by a later one of the same exercise says so.
+
     Raises:
+        GradebookError: ``gradebook`` is missing or not a gradebook.
         ValueError: a student or exercise id is not a plain name (``SAFE_NAME``), so its path
             could lead outside ``out``; nothing is written then. The grader records only plain
             names, so such a gradebook was written by something else.
+        OSError: a page cannot be written (``out`` is a file, say).
     """
-    subs = Gradebook(gradebook).submissions()
+    book = Gradebook(gradebook, create=False)
+    subs = book.submissions()
+    latest = {(sub.student, sub.exercise): sub for sub in book.latest()}
     for sub in subs:
         if not (SAFE_NAME.fullmatch(sub.student) and SAFE_NAME.fullmatch(sub.exercise)):
             raise ValueError(
@@ -85,6 +105,7 @@ def write_feedback(gradebook: Path, out: Path) -> list[Path]:
         stamp = "".join(c for c in sub.submitted_at if c.isalnum())
         path = out / sub.student / f"{sub.exercise}_{stamp}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(sub))
+        last = latest[sub.student, sub.exercise]
+        path.write_text(render(sub, None if last.id == sub.id else last))
         written.append(path)
     return written

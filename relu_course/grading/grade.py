@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +103,13 @@ class Submission:
 
     @property
     def id(self) -> str:
-        """The gradebook key: the student, the exercise and the file's checksum."""
-        key = f"{self.manifest.student}\0{self.manifest.exercise}\0{self.manifest.sha256}"
+        """The gradebook key: the student, the exercise, the submission time and the checksum.
+
+        The time is part of it: handing in an earlier version again is a new submission, and
+        the latest one counts.
+        """
+        m = self.manifest
+        key = f"{m.student}\0{m.exercise}\0{m.submitted_at}\0{m.sha256}"
         return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -118,37 +124,75 @@ class GradingSummary:
     problems: list[str] = field(default_factory=list)
 
 
+def secret_fingerprint(secret: bytes) -> str:
+    """A short tag of the secret that the gradebook keeps; it reveals nothing of the secret."""
+    return hmac.new(secret, b"relu-course gradebook", hashlib.sha256).hexdigest()[:16]
+
+
 def hidden_rng(secret: bytes, exercise_id: str, question_id: str) -> np.random.Generator:
     """The generator of a question's hidden cases, seeded from the secret (and nothing else)."""
     digest = hmac.new(secret, f"{exercise_id}/{question_id}".encode(), hashlib.sha256).digest()
     return np.random.default_rng(int.from_bytes(digest, "big"))
 
 
+#: How far in the future a submission time may lie (clocks of learners' machines drift).
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+def _check_manifest(manifest: Manifest, where: tuple[str, ...]) -> None:
+    """Raise ``ValueError`` unless the manifest is well formed and lies in its own folder."""
+    if not all(isinstance(v, str) for v in asdict(manifest).values()):
+        raise TypeError("fields must be strings")
+    for name in ("student", "exercise"):  # they name the feedback's folders and files
+        if not SAFE_NAME.fullmatch(getattr(manifest, name)):
+            raise ValueError(f"{name} {getattr(manifest, name)[:40]!r} is not a plain name")
+    # submit files it under <student>/<exercise>/: a manifest elsewhere, or naming another
+    # student, would let one student's file stand for another's.
+    if where[:-1] != (manifest.student, manifest.exercise):
+        raise ValueError(
+            f"it names student {manifest.student!r} and exercise {manifest.exercise!r} but lies "
+            f"in {'/'.join(where[:-1]) or 'the inbox itself'}/"
+        )
+    if Path(manifest.notebook).name != manifest.notebook or manifest.notebook in ("", "..", "."):
+        raise ValueError(f"notebook {manifest.notebook!r} is not a file name")
+    if not re.fullmatch(r"[0-9a-f]{64}", manifest.sha256):
+        raise ValueError("sha256 is not a checksum")
+    when = datetime.fromisoformat(manifest.submitted_at)
+    if when.tzinfo is None:
+        raise ValueError(f"submitted_at {manifest.submitted_at!r} has no time zone")
+    if when > datetime.now(timezone.utc) + CLOCK_SKEW:
+        raise ValueError(f"submitted_at {manifest.submitted_at!r} is in the future")
+
+
 def find_submissions(inbox: Path) -> tuple[list[Submission], list[str]]:
-    """Every submission of ``inbox`` (by manifest), and a problem line for each bad manifest."""
-    found, problems = [], []
+    """Every submission of ``inbox`` (by manifest), and a problem line for each one skipped.
+
+    A manifest is skipped when it is malformed, lies outside ``<student>/<exercise>/``, names
+    a time in the future, or its notebook is not there (yet): nothing is recorded for it, and a
+    later run sees it again. Copies of one manifest count once.
+    """
+    found: dict[str, Submission] = {}
+    problems = []
     for path in sorted(inbox.rglob("*.json")):
         if path.name.startswith("."):
             continue
         try:
             raw = json.loads(codec.read_regular_file(path, 65536))
             manifest = Manifest(**{k: raw[k] for k in Manifest.__dataclass_fields__ if k in raw})
-            if not all(isinstance(v, str) for v in asdict(manifest).values()):
-                raise TypeError("fields must be strings")
-            for name in ("student", "exercise"):  # they name the feedback's folders and files
-                if not SAFE_NAME.fullmatch(getattr(manifest, name)):
-                    raise ValueError(f"{name} {getattr(manifest, name)[:40]!r} is not a plain name")
-            if Path(manifest.notebook).name != manifest.notebook or manifest.notebook in (
-                "",
-                "..",
-                ".",
-            ):
-                raise ValueError(f"notebook {manifest.notebook!r} is not a file name")
+            _check_manifest(manifest, path.relative_to(inbox).parts)
         except (ValueError, TypeError, KeyError, OSError, RecursionError) as error:
             problems.append(f"{path}: not a submission manifest ({error}); skipped")
             continue
-        found.append(Submission(manifest, path, path.parent / manifest.notebook))
-    return found, problems
+        notebook = path.parent / manifest.notebook
+        if not notebook.exists() and not notebook.is_symlink():
+            problems.append(
+                f"{path}: its notebook {manifest.notebook} is not there (yet); skipped, and "
+                "graded on a later run once it is"
+            )
+            continue
+        submission = Submission(manifest, path, notebook)
+        found.setdefault(submission.id, submission)
+    return list(found.values()), problems
 
 
 @dataclass(frozen=True)
@@ -543,7 +587,11 @@ def grade_inbox(
         warn: receives warnings (no sandbox, bad manifests).
 
     Returns:
-        What was graded and skipped.
+        What was graded and skipped (``problems``: the manifests skipped, and why).
+
+    Raises:
+        ValueError: the secret is empty, or ``jobs`` below 1.
+        GradebookError: the gradebook cannot be used, or was graded with another secret.
     """
     if not secret.strip():
         raise ValueError("the secret is empty; write a long random string into the secret file")
@@ -557,6 +605,7 @@ def grade_inbox(
     elif not bwrap_sizes_tmp(executable):
         warn(OLD_BWRAP_WARNING)
     book = Gradebook(gradebook)
+    book.claim_secret(secret_fingerprint(secret))
     submissions, summary.problems = find_submissions(inbox)
     for problem in summary.problems:
         warn(problem)

@@ -1,21 +1,25 @@
 """The gradebook: a SQLite file with one row per submission and one per question graded.
 
-Rows are keyed by the submission's id (a sha256 of the student, the exercise and the file's
-sha256), so grading the same inbox again skips what is already there. Each submission is written
-in one transaction, in WAL mode: a grader killed mid-batch loses at most the submission it was
-grading, and every earlier row stays.
+Rows are keyed by the submission's id (a sha256 of the student, the exercise, the submission
+time and the file's sha256), so grading the same inbox again skips what is already there. Each
+submission is written in one transaction, in WAL mode: a grader killed mid-batch loses at most
+the submission it was grading, and every earlier row stays. The gradebook also keeps a
+fingerprint of the secret its hidden cases came from, so that a class is not graded on two
+different sets of hidden cases by mistake.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CSV_COLUMNS", "Gradebook", "QuestionResult", "SubmissionRecord"]
+__all__ = ["CSV_COLUMNS", "Gradebook", "GradebookError", "QuestionResult", "SubmissionRecord"]
 
 CSV_COLUMNS = ("student", "exercise", "question", "score", "max_score", "status", "message")
 
@@ -40,7 +44,15 @@ CREATE TABLE IF NOT EXISTS results (
     message TEXT NOT NULL,
     PRIMARY KEY (submission, question)
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
+
+
+class GradebookError(ValueError):
+    """The gradebook cannot be opened, is not a gradebook, or belongs to another secret."""
 
 
 @dataclass(frozen=True)
@@ -89,22 +101,57 @@ class SubmissionRecord:
 
 
 class Gradebook:
-    """A gradebook file, created on first use.
+    """A gradebook file.
 
     Args:
         path: the SQLite file.
+        create: make it when it does not exist (``grade``); otherwise it must exist and be a
+            gradebook (``export``, ``feedback``).
+
+    Raises:
+        GradebookError: the file cannot be opened or created, or is not a gradebook.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+        if not create and not path.is_file():
+            raise GradebookError(f"no gradebook {path}")
+        try:
+            with self._connect() as db:
+                if not create:
+                    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+                    if not {"submissions", "results"} <= tables:
+                        raise GradebookError(f"{path} is not a gradebook (it has no submissions)")
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA)
+        except sqlite3.Error as error:
+            raise GradebookError(f"{path} cannot be used as a gradebook: {error}") from None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         with closing(sqlite3.connect(self.path, timeout=30)) as db, db:
             yield db
+
+    def claim_secret(self, fingerprint: str) -> None:
+        """Tie the gradebook to the secret with this fingerprint, or check that it is that one.
+
+        Raises:
+            GradebookError: the gradebook was graded with another secret.
+        """
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('secret_fingerprint', ?)", (fingerprint,)
+            )
+            (stored,) = db.execute(
+                "SELECT value FROM meta WHERE key = 'secret_fingerprint'"
+            ).fetchone()
+        if stored != fingerprint:
+            raise GradebookError(
+                f"{self.path} was graded with another secret: its earlier grades come from "
+                "other hidden cases, and mixing the two would grade one class on two tests. "
+                "Grade with the earlier secret, or into a new gradebook (and grade every "
+                "submission again there)"
+            )
 
     def has(self, submission_id: str) -> bool:
         """Whether the submission is already graded."""
@@ -173,16 +220,31 @@ class Gradebook:
         return list(latest.values())
 
     def export_csv(self, path: Path) -> int:
-        """Write one row per student, exercise and question (latest submissions); return rows."""
-        rows = 0
-        with path.open("w", newline="") as file:
-            writer = csv.writer(file)
-            writer.writerow(CSV_COLUMNS)
-            for sub in self.latest():
-                for r in sub.results:
-                    writer.writerow(
-                        [sub.student, sub.exercise, r.question, f"{r.score:g}",
-                         f"{r.max_score:g}", r.status, r.message]
-                    )  # fmt: skip
-                    rows += 1
-        return rows
+        """Write one row per student, exercise and question (latest submissions); return rows.
+
+        The file is written whole or not at all: it replaces ``path`` only once complete.
+
+        Raises:
+            GradebookError: ``path`` is the gradebook itself (or one of its SQLite files).
+            OSError: ``path`` cannot be written.
+        """
+        own = {Path(f"{self.path}{suffix}").resolve() for suffix in ("", "-wal", "-shm")}
+        if path.resolve() in own:
+            raise GradebookError(f"{path} is the gradebook itself; write the CSV elsewhere")
+        rows = [
+            [sub.student, sub.exercise, r.question, f"{r.score:g}", f"{r.max_score:g}",
+             r.status, r.message]
+            for sub in self.latest()
+            for r in sub.results
+        ]  # fmt: skip
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", newline="") as file:
+                writer = csv.writer(file)
+                writer.writerow(CSV_COLUMNS)
+                writer.writerows(rows)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        return len(rows)

@@ -129,7 +129,10 @@ def student_version(
 def _sources(source_dir: Path) -> list[Path]:
     sources = sorted(source_dir.glob("[0-9][0-9]_*.ipynb"))
     if not sources:
-        raise FileNotFoundError(f"no exercise sources (NN_name.ipynb) in {source_dir}")
+        raise FileNotFoundError(
+            f"no exercise sources (NN_name.ipynb) in {source_dir} (the defaults are relative to "
+            "the course's folder: run from there, or pass --source)"
+        )
     return sources
 
 
@@ -141,10 +144,15 @@ def release(source_dir: Path, out_dir: Path) -> list[Path]:
         out_dir: where the student versions go (``notebooks/exercises``).
 
     Returns:
-        The paths written.
+        The paths written (``out_dir`` is made if missing).
+
+    Raises:
+        FileNotFoundError: ``source_dir`` holds no source notebook.
     """
     written = []
-    for path in _sources(source_dir):
+    sources = _sources(source_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path in sources:
         nb = student_version(nbformat.read(path, as_version=4), where=str(path))
         target = out_dir / path.name
         nbformat.write(nb, target)

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 import relu_course.grading.grade as grade_module
 from relu_course.grading import exercise, exercises, landlock
 from relu_course.grading.grade import grade_inbox
+from relu_course.grading.gradebook import Gradebook, GradebookError
 from relu_course.grading.sandbox import protection
 from tests.grading.conftest import LIMITS, SECRET, STUDENT, answer_cell, source
 
@@ -1115,3 +1116,64 @@ def test_any_progress_log_is_read_without_stopping_the_grader(tmp_path_factory, 
     )
     assert all(isinstance(q, str) for q in grade_module._answered(events))
     assert grade_module._finished(events) in (True, False)
+
+
+def test_a_manifest_cannot_stand_for_another_student_or_a_future_time(klass):
+    klass.submit("alice", "01_deep_learning")
+    klass.grade()
+    # ivan submits a blank notebook, then edits his manifest to be alice, later than her.
+    blank = nbformat.read(STUDENT / "01_deep_learning.ipynb", as_version=4)
+    manifest = klass.submit("ivan", "01_deep_learning", nb=blank)
+    forged = json.loads(manifest.read_text())
+    forged["student"] = "alice"
+    manifest.write_text(json.dumps(forged))
+    # ... and moves a copy into alice's folder, dated in the future.
+    future = dict(forged, submitted_at="2099-01-01T00:00:00+00:00")
+    alices = klass.inbox / "alice" / "01_deep_learning"
+    (alices / manifest.name).write_text(json.dumps(future))
+    (alices / forged["notebook"]).write_bytes(manifest.with_suffix(".ipynb").read_bytes())
+    warnings: list[str] = []
+    klass.grade(warn=warnings.append)
+    assert any(
+        "names student 'alice'" in w and "lies in ivan/01_deep_learning/" in w for w in warnings
+    )
+    assert any("is in the future" in w for w in warnings)
+    (alice,) = [s for s in Gradebook(klass.gradebook).latest() if s.student == "alice"]
+    assert alice.score == alice.max_score
+    assert "ivan" not in {s.student for s in klass.graded()}
+
+
+def test_handing_in_an_earlier_version_again_makes_it_the_latest(klass, tmp_path):
+    wrong = "def count_parameters(layer_sizes):\n    return 0"
+    klass.submit("grace", "01_deep_learning")
+    klass.submit("grace", "01_deep_learning", answers={"count_parameters": wrong})
+    klass.submit("grace", "01_deep_learning")  # the first version again, later
+    klass.grade()
+    assert len([s for s in klass.graded() if s.student == "grace"]) == 3
+    (latest,) = [s for s in Gradebook(klass.gradebook).latest() if s.student == "grace"]
+    assert latest.score == latest.max_score
+
+
+def test_a_notebook_not_there_yet_is_graded_on_a_later_run(klass):
+    manifest = klass.submit("slow", "01_deep_learning")
+    notebook = manifest.with_suffix(".ipynb")
+    parked = notebook.with_name("parked")
+    notebook.rename(parked)  # as if a synchronised folder had not copied it yet
+    warnings: list[str] = []
+    klass.grade(warn=warnings.append)
+    assert any("is not there (yet)" in w for w in warnings)
+    assert klass.graded() == []
+    parked.rename(notebook)
+    (sub,) = klass.grade()
+    assert sub.score == sub.max_score
+
+
+def test_another_secret_is_refused_and_the_gradebook_kept(klass):
+    klass.submit("first", "01_deep_learning")
+    klass.grade()
+    before = rows(klass.gradebook)
+    klass.submit("second", "01_deep_learning")
+    with pytest.raises(GradebookError, match="graded with another secret"):
+        grade_inbox(klass.inbox, klass.gradebook, b"a different secret", limits=LIMITS)
+    assert rows(klass.gradebook) == before
+    assert "second" not in {s.student for s in klass.graded()}

@@ -148,3 +148,87 @@ def test_feedback_refuses_names_that_lead_outside_its_folder(tmp_path, capsys):
     assert "refusing to write feedback for student '../../outside'" in capsys.readouterr().err
     assert not (tmp_path / "feedback").exists()
     assert not (tmp_path / "outside").exists()
+
+
+def test_export_never_overwrites_the_gradebook_and_writes_whole_files(klass, tmp_path, capsys):
+    klass.submit("eve", "01_deep_learning")
+    klass.grade()
+    book = str(klass.gradebook)
+    before = Gradebook(klass.gradebook, create=False).submissions()
+    assert main(["export", "--gradebook", book, "--csv", book]) == 2
+    assert "is the gradebook itself" in capsys.readouterr().err
+    assert Gradebook(klass.gradebook, create=False).submissions() == before
+    out = tmp_path / "grades.csv"
+    out.write_text("the previous export\n")
+    assert main(["export", "--gradebook", book, "--csv", str(tmp_path / "no" / "g.csv")]) == 2
+    assert "No such file or directory" in capsys.readouterr().err
+    assert main(["export", "--gradebook", book, "--csv", str(out)]) == 0
+    assert out.read_text().startswith(",".join(CSV_COLUMNS))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_export_and_feedback_refuse_what_is_not_a_gradebook(tmp_path, capsys):
+    empty, notes = tmp_path / "empty.sqlite", tmp_path / "notes.csv"
+    empty.touch()
+    notes.write_text("student,score\n")
+    for path in (empty, notes, tmp_path / "missing.sqlite"):
+        assert main(["export", "--gradebook", str(path), "--csv", str(tmp_path / "g.csv")]) == 2
+        assert main(["feedback", "--gradebook", str(path), "--out", str(tmp_path / "fb")]) == 2
+        assert "gradebook" in capsys.readouterr().err
+    assert empty.read_bytes() == b""  # not turned into a database
+    assert notes.read_text() == "student,score\n"
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_an_unusable_gradebook_or_output_is_a_message_not_a_traceback(klass, tmp_path, capsys):
+    klass.submit("fay", "01_deep_learning")
+    secret = str(klass.secret_file)
+    grade = ["grade", str(klass.inbox), "--secret", secret, "--gradebook"]
+    assert main([*grade, str(tmp_path / "no" / "g.sqlite")]) == 2
+    assert "cannot be used as a gradebook" in capsys.readouterr().err
+    assert main([*grade, secret]) == 2  # the two files swapped
+    assert "cannot be used as a gradebook" in capsys.readouterr().err
+    assert main([*grade, str(klass.gradebook)]) == 0
+    capsys.readouterr()
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    assert main(["feedback", "--gradebook", str(klass.gradebook), "--out", str(a_file)]) == 2
+    assert "relu-course feedback:" in capsys.readouterr().err
+    other = tmp_path / "other.key"
+    other.write_text("another secret")
+    klass.submit("gus", "01_deep_learning")
+    command = ["grade", str(klass.inbox), "--gradebook", str(klass.gradebook), "--secret"]
+    assert main([*command, str(other)]) == 2
+    assert "graded with another secret" in capsys.readouterr().err
+
+
+def test_grade_exits_1_when_a_manifest_was_skipped(klass, capsys):
+    klass.submit("hal", "01_deep_learning")
+    (klass.inbox / "stray.json").write_text("{}")
+    book, secret = str(klass.gradebook), str(klass.secret_file)
+    assert main(["grade", str(klass.inbox), "--gradebook", book, "--secret", secret]) == 1
+    out, err = capsys.readouterr()
+    assert "graded 1 submission(s), 0 already in the gradebook, 1 manifest(s) SKIPPED" in out
+    assert "stray.json: not a submission manifest" in err
+
+
+def test_feedback_says_which_submission_counts(klass, tmp_path):
+    wrong = "def count_parameters(layer_sizes):\n    return 0"
+    klass.submit("ida", "01_deep_learning", answers={"count_parameters": wrong})
+    klass.submit("ida", "01_deep_learning")
+    klass.grade()
+    pages = sorted(p for p in write_feedback(klass.gradebook, tmp_path / "fb") if "/ida/" in str(p))
+    first, last = (p.read_text() for p in pages)  # named by submission time
+    assert "This submission does not count" in first
+    assert "Score: <strong>5 of 6</strong>" in first
+    assert "(6 of 6)" in first
+    assert "does not count" not in last
+
+
+def test_release_makes_its_folder_and_explains_a_missing_source(tmp_path, capsys):
+    out = tmp_path / "new" / "student"
+    assert main(["release", "--source", str(SOURCES), "--out", str(out)]) == 0
+    assert len(list(out.glob("*.ipynb"))) == len(list(SOURCES.glob("[0-9][0-9]_*.ipynb")))
+    capsys.readouterr()
+    assert main(["release", "--source", str(tmp_path / "nothing"), "--out", str(out)]) == 2
+    assert "run from there, or pass --source" in capsys.readouterr().err
