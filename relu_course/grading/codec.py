@@ -119,7 +119,7 @@ def _decode(data: Any, arrays: dict[str, np.ndarray[Any, Any]], depth: int) -> A
         raise CodecError(f"malformed value description: {str(data)[:80]}")
     ((kind, body),) = data.items()
     if kind in ("array", "scalar"):
-        if body not in arrays:
+        if type(body) is not str or body not in arrays:  # a list or dict is not a key
             raise CodecError(f"missing array {str(body)[:40]}")
         array = arrays[body]
         return array[()] if kind == "scalar" else array

@@ -273,7 +273,9 @@ def _judge(
             continue
         verdict = q.judge(want, got, what=what)
         if not verdict.ok:
-            failures.append(("failed", verdict.reason))
+            # A public case's values are in the notebook already: show where it differs.
+            shown = f" ({verdict.detail})" if public and verdict.detail else ""
+            failures.append(("failed", verdict.reason + shown))
     if not failures:
         cases = f"all {len(expected)} cases" if len(expected) > 1 else "its case"
         return _result(q, "passed", f"correct on {cases}{note}")

@@ -39,6 +39,8 @@ _OK = Verdict(True)
 def _type_name(value: object) -> str:
     if isinstance(value, np.ndarray):
         return f"a NumPy array of dtype {value.dtype}"
+    if isinstance(value, tuple | list):
+        return f"a {type(value).__name__} of {len(value)} value{'s' * (len(value) != 1)}"
     return f"{type(value).__module__}.{type(value).__qualname__}".removeprefix("builtins.")
 
 
@@ -82,23 +84,27 @@ def _compare_arrays(
     first = tuple(int(i) for i in wrong[0])
     where = f"at index {first}" if first else "for the scalar"
     nans = int((nan_e & ~nan_g).sum())
-    reason = f"{what}: wrong values at {len(wrong)} of {e.size} positions"
+    reason = f"{what}: wrong values at {len(wrong)} of {e.size} position{'s' * (e.size != 1)}"
     if nans:
-        reason += f" ({nans} NaN inputs did not stay NaN)"
+        reason += f" ({nans} of them should be NaN)"
     return Verdict(False, reason, f"{where}: expected {float(e[first])!r}, got {float(g[first])!r}")
 
 
-def _compare_numbers(expected: float, got: object, what: str, rtol: float, atol: float) -> Verdict:
+def _compare_numbers(
+    expected: int | float, got: object, what: str, rtol: float, atol: float
+) -> Verdict:
     if isinstance(got, np.ndarray) and got.shape == ():
         got = got.item()
     if isinstance(got, bool) or not isinstance(got, int | float | np.integer | np.floating):
         return Verdict(False, f"{what}: expected a number, got {_type_name(got)}")
-    g = float(got)
-    if math.isnan(expected) and math.isnan(g):
+    e, g = float(expected), float(got)
+    if math.isnan(e) and math.isnan(g):
         return _OK
-    if math.isclose(g, expected, rel_tol=rtol, abs_tol=atol):
+    if math.isclose(g, e, rel_tol=rtol, abs_tol=atol):
         return _OK
-    return Verdict(False, f"{what}: wrong value", f"expected {expected!r}, got {g!r}")
+    # A count or a size is shown as the whole number it is.
+    shown = str(int(g)) if isinstance(expected, int) and g.is_integer() else repr(g)
+    return Verdict(False, f"{what}: wrong value", f"expected {expected!r}, got {shown}")
 
 
 def compare(
@@ -134,8 +140,7 @@ def compare(
     """
     if isinstance(expected, tuple):
         if not isinstance(got, tuple | list) or len(got) != len(expected):
-            count = f"{len(expected)} values"
-            return Verdict(False, f"{what}: expected a tuple of {count}, got {_type_name(got)}")
+            return Verdict(False, f"{what}: expected {_type_name(expected)}, got {_type_name(got)}")
         for i, (e, g) in enumerate(zip(expected, got, strict=True)):
             verdict = compare(
                 e, g, what=f"{what}[{i}]", rtol=rtol, atol=atol, exact_dtype=exact_dtype
@@ -152,7 +157,7 @@ def compare(
             return _OK
         return Verdict(False, f"{what}: wrong answer", f"expected {expected}, got {got!r}")
     if isinstance(expected, int | float):
-        return _compare_numbers(float(expected), got, what, rtol, atol)
+        return _compare_numbers(expected, got, what, rtol, atol)
     raise TypeError(f"cannot judge an expected answer of type {type(expected).__name__}")
 
 

@@ -59,7 +59,16 @@ def test_what_cannot_cross_becomes_unsupported(tmp_path):
 
 @pytest.mark.parametrize(
     "data",
-    [{"array": "a9"}, {"x": 1, "y": 2}, [1, 2], {"float": "1e999"}, {"bool": 1}, {"list": 3}],
+    [
+        {"array": "a9"},
+        {"array": []},  # unhashable: found by the Hypothesis test of forged answer files
+        {"scalar": {}},
+        {"x": 1, "y": 2},
+        [1, 2],
+        {"float": "1e999"},
+        {"bool": 1},
+        {"list": 3},
+    ],
 )
 def test_malformed_descriptions_are_refused(data):
     with pytest.raises(CodecError):

@@ -1177,3 +1177,15 @@ def test_another_secret_is_refused_and_the_gradebook_kept(klass):
         grade_inbox(klass.inbox, klass.gradebook, b"a different secret", limits=LIMITS)
     assert rows(klass.gradebook) == before
     assert "second" not in {s.student for s in klass.graded()}
+
+
+def test_a_public_case_message_shows_where_the_answer_differs(klass):
+    # Public inputs are in the notebook already, so the grader may show values for them.
+    klass.submit(
+        "abs", "02_relu_definition", answers={"relu": "def relu(x):\n    return np.abs(x)"}
+    )
+    klass.grade()
+    score, status, message = klass.results("abs")["relu"]
+    assert status == "failed"
+    assert "first: relu(x: (5,) float64 array): wrong values at 2 of 5 positions" in message
+    assert "(at index (0,): expected 0.0, got 2.0)" in message

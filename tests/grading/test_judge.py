@@ -18,7 +18,7 @@ def test_equal_arrays_pass_and_nan_equals_nan():
 @pytest.mark.parametrize(
     ("got", "reason"),
     [
-        ([0.0, 1.0], "expected a NumPy array, got list"),
+        ([0.0, 1.0], "expected a NumPy array, got a list of 2 values"),
         (np.zeros(3), "wrong shape"),
         (np.zeros(2, np.float64), "wrong dtype, expected float32, got float64"),
         (np.array([0.0, 2.0], np.float32), "wrong values at 1 of 2 positions"),
@@ -34,7 +34,7 @@ def test_wrong_answers_say_what_is_wrong(got, reason):
 
 def test_a_lost_nan_is_named_and_the_detail_shows_values():
     verdict = compare(np.array([np.nan, 1.0]), np.array([0.0, 1.0]))
-    assert "1 NaN inputs did not stay NaN" in verdict.reason
+    assert "wrong values at 1 of 2 positions (1 of them should be NaN)" in verdict.reason
     assert verdict.detail == "at index (0,): expected nan, got 0.0"
     # The reason is shown for hidden cases: it must not contain the values.
     assert "nan" not in verdict.reason.replace("NaN", "")
@@ -51,7 +51,7 @@ def test_tolerances_and_float16():
 def test_tuples_numbers_and_bools():
     assert compare((np.eye(2), np.zeros(2)), [np.eye(2), np.zeros(2)]).ok
     verdict = compare((np.eye(2), np.zeros(2)), (np.eye(2),), what="f")
-    assert verdict.reason == "f: expected a tuple of 2 values, got tuple"
+    assert verdict.reason == "f: expected a tuple of 2 values, got a tuple of 1 value"
     verdict = compare((np.eye(2), np.zeros(2)), (np.eye(2), np.ones(2)), what="f")
     assert verdict.reason.startswith("f[1]: wrong values")
     assert compare(0.5, np.float64(0.5)).ok
@@ -87,7 +87,7 @@ def test_accuracy_at_least_accepts_from_the_threshold_on():
         (np.array([np.nan, 1.0, 2.0, 3.0]), "expected whole-number class labels"),
         (np.array(["0", "1", "2", "3"]), "expected integer labels, got an array of dtype <U1"),
         ("0123", "expected a NumPy array of labels, got str"),
-        ([[0], [1, 2]], "expected a NumPy array of labels, got list"),
+        ([[0], [1, 2]], "expected a NumPy array of labels, got a list of 2 values"),
     ],
 )
 def test_accuracy_at_least_rejects_what_are_not_labels(got, reason):
@@ -129,3 +129,16 @@ def test_a_score_rule_that_raises_costs_the_answer_only():
 def test_evaluate_runs_before_the_score_rule():
     q = _question(evaluate=lambda got: np.asarray(got) % 10, score=accuracy_at_least(1.0))
     assert q.judge(np.array([1, 2]), np.array([11, 12]), what="predict(X)").ok
+
+
+def test_whole_numbers_are_shown_as_whole_numbers_and_one_position_is_singular():
+    verdict = compare(9, 6.0, what="count_parameters([2, 3])")
+    assert (verdict.reason, verdict.detail) == (
+        "count_parameters([2, 3]): wrong value",
+        "expected 9, got 6",
+    )
+    assert compare(0.5, 0.25).detail == "expected 0.5, got 0.25"
+    assert (
+        compare(np.array(1.0), np.array(2.0)).reason
+        == "the answer: wrong values at 1 of 1 position"
+    )
