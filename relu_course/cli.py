@@ -134,7 +134,8 @@ def _grade(args: argparse.Namespace) -> int:
     """Grade every new submission of an inbox into the gradebook."""
     from tqdm import tqdm
 
-    from relu_course.grading.grade import grade_inbox
+    from relu_course.grading.grade import grade_inbox, secret_fingerprint
+    from relu_course.grading.gradebook import Gradebook
 
     inbox, secret_file = Path(args.inbox), Path(args.secret)
     if not inbox.is_dir():
@@ -151,6 +152,11 @@ def _grade(args: argparse.Namespace) -> int:
         return tqdm(items, total=total, unit="submission", desc="grading", file=sys.stderr)
 
     try:
+        if args.regrade is not None:
+            book = Gradebook(Path(args.gradebook), create=False)
+            book.claim_secret(secret_fingerprint(secret))  # never forget under another secret
+            forgotten = book.forget(args.regrade or None)
+            print(f"forgot {forgotten} graded submission(s); grading them again", file=sys.stderr)
         summary = grade_inbox(inbox, Path(args.gradebook), secret, jobs=args.jobs, progress=bar)
     except ValueError as error:
         print(f"relu-course grade: {error}", file=sys.stderr)
@@ -172,7 +178,8 @@ def _export(args: argparse.Namespace) -> int:
     from relu_course.grading.gradebook import Gradebook
 
     try:
-        rows = Gradebook(Path(args.gradebook), create=False).export_csv(Path(args.csv))
+        book = Gradebook(Path(args.gradebook), create=False)
+        rows = book.export_csv(Path(args.csv), summary=args.summary)
     except (ValueError, OSError) as error:
         print(f"relu-course export: {error}", file=sys.stderr)
         return 2
@@ -319,6 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--jobs", type=int, default=1, help="submissions graded in parallel (default: 1)"
     )
+    grade.add_argument(
+        "--regrade",
+        nargs="*",
+        metavar="STUDENT",
+        help="first forget the graded submissions of these students (of everyone, with no "
+        "name), then grade them again: after a fix to an exercise or to the grader",
+    )
     grade.set_defaults(run=_grade)
 
     export = verbs.add_parser(
@@ -331,6 +345,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--gradebook", required=True, help="the SQLite gradebook")
     export.add_argument("--csv", required=True, help="the CSV file to write")
+    export.add_argument(
+        "--summary",
+        action="store_true",
+        help="one row per student and exercise instead: "
+        "student,exercise,score,max_score,submitted_at,submissions (the total of the "
+        "submission that counts, its time, and how many were graded)",
+    )
     export.set_defaults(run=_export)
 
     feedback = verbs.add_parser(

@@ -19,9 +19,17 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CSV_COLUMNS", "Gradebook", "GradebookError", "QuestionResult", "SubmissionRecord"]
+__all__ = [
+    "CSV_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "Gradebook",
+    "GradebookError",
+    "QuestionResult",
+    "SubmissionRecord",
+]
 
 CSV_COLUMNS = ("student", "exercise", "question", "score", "max_score", "status", "message")
+SUMMARY_COLUMNS = ("student", "exercise", "score", "max_score", "submitted_at", "submissions")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -219,10 +227,27 @@ class Gradebook:
             latest[sub.student, sub.exercise] = sub  # ordered by time: the last one wins
         return list(latest.values())
 
-    def export_csv(self, path: Path) -> int:
-        """Write one row per student, exercise and question (latest submissions); return rows.
+    def forget(self, students: list[str] | None = None) -> int:
+        """Delete the submissions of ``students`` (all when ``None``), so they are graded again.
 
-        The file is written whole or not at all: it replaces ``path`` only once complete.
+        The secret's fingerprint stays. Returns the number of submissions deleted.
+        """
+        where, args = ("", ()) if students is None else (
+            f" WHERE student IN ({', '.join('?' * len(students))})", tuple(students)
+        )  # fmt: skip
+        with self._connect() as db:
+            ids = [row[0] for row in db.execute(f"SELECT id FROM submissions{where}", args)]
+            db.executemany("DELETE FROM results WHERE submission = ?", [(i,) for i in ids])
+            db.executemany("DELETE FROM submissions WHERE id = ?", [(i,) for i in ids])
+        return len(ids)
+
+    def export_csv(self, path: Path, *, summary: bool = False) -> int:
+        """Write the latest submission of each student and exercise as CSV; return the rows.
+
+        One row per question (:data:`CSV_COLUMNS`), or with ``summary`` one per student and
+        exercise (:data:`SUMMARY_COLUMNS`: the total, the time of the submission that counts,
+        and how many were graded). The file is written whole or not at all: it replaces
+        ``path`` only once complete.
 
         Raises:
             GradebookError: ``path`` is the gradebook itself (or one of its SQLite files).
@@ -231,17 +256,28 @@ class Gradebook:
         own = {Path(f"{self.path}{suffix}").resolve() for suffix in ("", "-wal", "-shm")}
         if path.resolve() in own:
             raise GradebookError(f"{path} is the gradebook itself; write the CSV elsewhere")
-        rows = [
-            [sub.student, sub.exercise, r.question, f"{r.score:g}", f"{r.max_score:g}",
-             r.status, r.message]
-            for sub in self.latest()
-            for r in sub.results
-        ]  # fmt: skip
+        rows: list[list[str]]
+        if summary:
+            count: dict[tuple[str, str], int] = {}
+            for sub in self.submissions():
+                count[sub.student, sub.exercise] = count.get((sub.student, sub.exercise), 0) + 1
+            rows = [
+                [sub.student, sub.exercise, f"{sub.score:g}", f"{sub.max_score:g}",
+                 sub.submitted_at, str(count[sub.student, sub.exercise])]
+                for sub in self.latest()
+            ]  # fmt: skip
+        else:
+            rows = [
+                [sub.student, sub.exercise, r.question, f"{r.score:g}", f"{r.max_score:g}",
+                 r.status, r.message]
+                for sub in self.latest()
+                for r in sub.results
+            ]  # fmt: skip
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
             with os.fdopen(fd, "w", newline="") as file:
                 writer = csv.writer(file)
-                writer.writerow(CSV_COLUMNS)
+                writer.writerow(SUMMARY_COLUMNS if summary else CSV_COLUMNS)
                 writer.writerows(rows)
             os.replace(tmp, path)
         except BaseException:

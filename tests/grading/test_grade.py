@@ -1185,7 +1185,7 @@ def test_a_public_case_message_shows_where_the_answer_differs(klass):
         "abs", "02_relu_definition", answers={"relu": "def relu(x):\n    return np.abs(x)"}
     )
     klass.grade()
-    score, status, message = klass.results("abs")["relu"]
+    _, status, message = klass.results("abs")["relu"]
     assert status == "failed"
     assert "first: relu(x: (5,) float64 array): wrong values at 2 of 5 positions" in message
     assert "(at index (0,): expected 0.0, got 2.0)" in message

@@ -10,7 +10,13 @@ import numpy as np
 from relu_course.cli import main
 from relu_course.grading.feedback import write_feedback
 from relu_course.grading.grade import hidden_rng
-from relu_course.grading.gradebook import CSV_COLUMNS, Gradebook, QuestionResult, SubmissionRecord
+from relu_course.grading.gradebook import (
+    CSV_COLUMNS,
+    SUMMARY_COLUMNS,
+    Gradebook,
+    QuestionResult,
+    SubmissionRecord,
+)
 from relu_course.grading.questions import exercise
 from tests.grading.conftest import SECRET, SOURCES, STUDENT
 
@@ -232,3 +238,44 @@ def test_release_makes_its_folder_and_explains_a_missing_source(tmp_path, capsys
     capsys.readouterr()
     assert main(["release", "--source", str(tmp_path / "nothing"), "--out", str(out)]) == 2
     assert "run from there, or pass --source" in capsys.readouterr().err
+
+
+def test_regrade_forgets_and_grades_again_only_whom_it_names(klass, capsys):
+    klass.submit("jo", "01_deep_learning")
+    klass.submit("kim", "01_deep_learning")
+    book, secret = str(klass.gradebook), str(klass.secret_file)
+    grade = ["grade", str(klass.inbox), "--gradebook", book, "--secret", secret]
+    assert main(grade) == 0
+    before = {s.student: s for s in klass.graded()}
+    assert main([*grade, "--regrade", "jo"]) == 0
+    assert "forgot 1 graded submission(s)" in capsys.readouterr().err
+    after = {s.student: s for s in klass.graded()}
+    assert after["kim"] == before["kim"]
+    assert after["jo"].graded_at > before["jo"].graded_at
+    assert after["jo"].results == before["jo"].results
+    assert main([*grade, "--regrade"]) == 0
+    out = capsys.readouterr()
+    assert "forgot 3 graded submission(s)" in out.err  # the earlier student's too
+    assert "graded 2 submission(s), 0 already" in out.out
+    other = klass.root / "other.key"
+    other.write_text("another secret")
+    regrade_other = ["grade", str(klass.inbox), "--gradebook", book, "--secret", str(other)]
+    assert main([*regrade_other, "--regrade"]) == 2  # forgets nothing under another secret
+    assert len(klass.graded()) == 2
+
+
+def test_the_summary_export_has_one_row_per_student_and_exercise(klass, tmp_path):
+    wrong = "def count_parameters(layer_sizes):\n    return 0"
+    klass.submit("lu", "01_deep_learning")
+    klass.submit("lu", "01_deep_learning", answers={"count_parameters": wrong})
+    klass.grade()
+    out = tmp_path / "summary.csv"
+    book = Gradebook(klass.gradebook, create=False)
+    assert book.export_csv(out, summary=True) == 2  # lu, and the earlier student
+    with out.open() as file:
+        table = list(csv.DictReader(file))
+    assert tuple(table[0]) == SUMMARY_COLUMNS
+    (lu,) = [row for row in table if row["student"] == "lu"]
+    (latest,) = [s for s in book.latest() if s.student == "lu"]
+    assert (lu["exercise"], lu["score"], lu["max_score"]) == ("01_deep_learning", "5", "6")
+    assert (lu["submitted_at"], lu["submissions"]) == (latest.submitted_at, "2")
