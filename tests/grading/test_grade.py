@@ -111,7 +111,7 @@ def test_planted_wrong_answers_lose_exactly_their_questions(klass):
     )
     assert "wrong dtype" in results["relu"][2]
     assert results["relu"][2].startswith("wrong on 22 of 33 cases; first: relu(x: (2, 2) float32")
-    # x * (x > 0) passes the public checks, but -inf * 0 is NaN: the hidden cases catch it.
+    # x * (x > 0): -inf * 0 is NaN, which a public case shows.
     assert_only(klass.results("mask"), {"relu": "failed"})
 
 
@@ -119,6 +119,12 @@ def assert_hidden_failure(message: str, question: str) -> None:
     """The answer failed, and its first failure was a hidden case: it passed the public ones."""
     assert message.startswith("wrong on "), message
     assert f"first: {question} on a hidden case" in message, message
+
+
+def assert_public_failure(message: str, question: str) -> None:
+    """The answer failed, and its first failure was a public case: check() shows the rule."""
+    assert message.startswith("wrong on "), message
+    assert f"first: {question}(" in message, message
 
 
 def test_planted_wrong_answers_of_03_properties(klass):
@@ -138,12 +144,12 @@ def test_planted_wrong_answers_of_03_properties(klass):
                 "        at = -b / w\n"
                 "    return 1 + int(np.sum((w != 0) & (lo < at) & (at < hi)))"
             ),
-            # float32 assumed: the public cases are float32, the hidden ones every size.
+            # float32 assumed: a public case and the hidden ones try other sizes.
             "relu_memory_time": (
                 "def relu_memory_time(n, itemsize, bandwidth):\n"
                 "    return 2 * n * 4 / (bandwidth * 1e9)"
             ),
-            # relu'(0) = 1: only the hidden chains have a pre-activation exactly at 0.
+            # relu'(0) = 1: a public chain has a pre-activation exactly at 0.
             "chain_grad": (
                 "def chain_grad(x, w, b, activation):\n"
                 "    a, grad = x, 1.0\n"
@@ -179,7 +185,7 @@ def test_planted_wrong_answers_of_03_properties(klass):
     planted = ["count_pieces", "relu_memory_time", "chain_grad", "sparsity"]
     assert_only(results, dict.fromkeys(planted, "failed"))
     for question in planted:
-        assert_hidden_failure(results[question][2], question)
+        assert_public_failure(results[question][2], question)
     # relu(x1) + relu(x2) is right on three points and gives 2 at (1, 1).
     results = klass.results("xor")
     assert_only(results, {"xor_weights": "failed"})
@@ -194,7 +200,7 @@ def test_planted_wrong_answers_of_04_tradeoffs(klass):
         "wrong",
         "04_tradeoffs",
         answers={
-            # 1 + a for 1 + a**2: equal at the public slopes 0 and 1 only.
+            # 1 + a for 1 + a**2: equal at the slopes 0 and 1 only; a public case has 0.2.
             "he_std": (
                 "def he_std(fan_in, negative_slope=0.0):\n"
                 "    return (2.0 / ((1.0 + negative_slope) * fan_in)) ** 0.5"
@@ -203,7 +209,7 @@ def test_planted_wrong_answers_of_04_tradeoffs(klass):
             "dead_fraction": (
                 "def dead_fraction(Z):\n    return float(np.mean(np.all(Z < 0, axis=0)))"
             ),
-            # Every layer as wide as the first: the public widths are all equal.
+            # Every layer as wide as the first: a public case has unequal widths.
             "born_dead_probability": (
                 "def born_dead_probability(widths):\n"
                 "    return 1 - (1 - 0.5 ** widths[0]) ** len(widths)"
@@ -224,7 +230,7 @@ def test_planted_wrong_answers_of_04_tradeoffs(klass):
     functions = ["he_std", "dead_fraction", "born_dead_probability", "leaky_relu_backward", "elu"]
     assert_only(results, dict.fromkeys([*functions, "grads_at_zero"], "failed"))
     for question in functions:
-        assert_hidden_failure(results[question][2], question)
+        assert_public_failure(results[question][2], question)
     assert "grads_at_zero[1]: wrong value" in results["grads_at_zero"][2]
 
 
@@ -233,23 +239,23 @@ def test_planted_wrong_answers_of_05_feedforward(klass):
         "wrong",
         "05_feedforward",
         answers={
-            # round(h / 4) for h // 4: equal when 4 divides h, as in every public case.
+            # round(h / 4) for h // 4: equal when 4 divides h; a public case has h = 7.
             "box_regressor_num_params": (
                 "def box_regressor_num_params(input_size, hidden_size):\n"
                 "    h = hidden_size\n"
                 "    sizes = [input_size, h, round(h / 2), round(h / 4), 4]\n"
                 "    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))"
             ),
-            # relu'(0) = 1: only the hidden cases have pre-activations exactly at 0.
+            # relu'(0) = 1: a public case has a pre-activation exactly at 0.
             "affine_relu_backward": (
                 "def affine_relu_backward(dout, x, w, b):\n"
                 "    da = dout * (x @ w + b >= 0)\n"
                 "    return da @ w.T, x.T @ da, da.sum(axis=0)"
             ),
-            # The formula alone: 0 / 0 is NaN at p = 1, which only the hidden cases try.
+            # The formula alone: 0 / 0 is NaN at p = 1, which a public case tries.
             "dropout_forward": ("def dropout_forward(x, p, mask):\n    return x * mask / (1 - p)"),
             # Width times height clamped once: boxes apart along both axes overlap by a
-            # positive area; the public boxes are apart along x only.
+            # positive area; a public pair is apart along both axes.
             "box_iou": (
                 "def box_iou(a, b):\n"
                 "    w = np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0])\n"
@@ -276,7 +282,7 @@ def test_planted_wrong_answers_of_05_feedforward(klass):
     planted = [q.id for q in exercise("05_feedforward").questions]
     assert_only(results, dict.fromkeys(planted, "failed"))
     for question in planted:
-        assert_hidden_failure(results[question][2], question)
+        assert_public_failure(results[question][2], question)
     assert "wrong value" in results["box_regressor_num_params"][2]
     assert "wrong values at" in results["dropout_forward"][2]
 
@@ -286,21 +292,21 @@ def test_planted_wrong_answers_of_06_cnn(klass):
         "wrong",
         "06_cnn",
         answers={
-            # Rounds up: equal when the stride divides, as in every public case.
+            # Rounds up: equal when the stride divides; a public case has one that does not.
             "conv_output_shape": (
                 "def conv_output_shape(in_shape, out_channels, kernel, stride, padding):\n"
                 "    c, h, w = in_shape\n"
                 "    side = lambda n: -(-(n + 2 * padding - kernel) // stride) + 1\n"
                 "    return (out_channels, side(h), side(w))"
             ),
-            # image_size // 4 - 2: right when 4 divides the side, as in every public case.
+            # image_size // 4 - 2: right when 4 divides the side; a public case has side 31.
             "convnet_num_params": (
                 "def convnet_num_params(in_channels, num_classes, image_size):\n"
                 "    s = image_size // 4 - 2\n"
                 "    return (64 * in_channels * 9 + 64 + 128 * 64 * 9 + 128\n"
                 "            + 128 * s * s * num_classes + num_classes)"
             ),
-            # Forgets the padding: the public cases have none.
+            # Forgets the padding: a public case has padding 1.
             "conv_relu_forward": (
                 "def conv_relu_forward(x, w, b, padding):\n"
                 "    k = w.shape[2]\n"
@@ -355,8 +361,10 @@ def test_planted_wrong_answers_of_06_cnn(klass):
     results = klass.results("wrong")
     planted = [q.id for q in exercise("06_cnn").questions]
     assert_only(results, dict.fromkeys(planted, "failed"))
-    for question in planted:
-        assert_hidden_failure(results[question][2], question)
+    for question in planted[:-1]:
+        assert_public_failure(results[question][2], question)
+    # The public digits are training digits: only the hidden ones show a memory.
+    assert_hidden_failure(results["predict_digits"][2], "predict_digits")
     assert "wrong shape" in results["conv_relu_forward"][2]
     assert "wrong shape" in results["relu_maxpool"][2]
     # Scored by accuracy, and the message gives the accuracy, no digit and no label.
@@ -374,7 +382,7 @@ def test_planted_wrong_answers_of_07_rnn_transformer(klass):
         "wrong",
         "07_rnn_transformer",
         answers={
-            # A float mask: float32 inputs give a float64 state. The public cases are float64.
+            # A float mask: float32 inputs give a float64 state, as a public case shows.
             "rnn_step_relu": (
                 "def rnn_step_relu(x, h, Wx, Wh, b):\n"
                 "    a = x @ Wx + h @ Wh + b\n"
@@ -391,7 +399,7 @@ def test_planted_wrong_answers_of_07_rnn_transformer(klass):
                 "        states.append(h)\n"
                 "    return np.array(states)"
             ),
-            # The largest singular value: equal for the public symmetric matrices only.
+            # The largest singular value: equal for symmetric matrices only; a public one is not.
             "spectral_radius": ("def spectral_radius(W):\n    return float(np.linalg.norm(W, 2))"),
             # Flattens the positions and forgets to restore the shape: right on 2-D inputs.
             "ffn_forward": (
@@ -410,7 +418,7 @@ def test_planted_wrong_answers_of_07_rnn_transformer(klass):
     planted = [q.id for q in exercise("07_rnn_transformer").questions]
     assert_only(results, dict.fromkeys(planted, "failed"))
     for question in planted:
-        assert_hidden_failure(results[question][2], question)
+        assert_public_failure(results[question][2], question)
     assert "wrong dtype, expected float32, got float64" in results["rnn_step_relu"][2]
     assert "wrong shape" in results["irnn_forward"][2]
     assert "wrong shape" in results["ffn_forward"][2]
@@ -986,7 +994,7 @@ def test_planted_wrong_answers_of_08_why_relu(klass):
         "wrong",
         "08_why_relu",
         answers={
-            # The formula in the input's dtype: exp(12) overflows float16, only hidden inputs.
+            # The formula in the input's dtype: exp(11.5) overflows float16, a public input.
             "silu": "def silu(x):\n    return x / (1 + np.exp(-x))",
             # The tanh approximation: off by up to 5e-4, within no tolerance of the exact GELU.
             "gelu_exact": (
@@ -995,7 +1003,7 @@ def test_planted_wrong_answers_of_08_why_relu(klass):
                 "    inner = np.sqrt(2 / np.pi) * (z + 0.044715 * z**3)\n"
                 "    return (0.5 * z * (1 + np.tanh(inner))).astype(x.dtype)"
             ),
-            # log(1 + exp(x)) as written: inf for large inputs, which only the hidden cases try.
+            # log(1 + exp(x)) as written: inf for large inputs, which a public case tries.
             "softplus_stable": (
                 "def softplus_stable(x):\n"
                 "    z = x.astype(np.float64)\n"
@@ -1012,7 +1020,7 @@ def test_planted_wrong_answers_of_08_why_relu(klass):
     results = klass.results("wrong")
     assert_only(results, {q.id: "failed" for q in exercise("08_why_relu").questions})
     for question in ("silu", "softplus_stable"):
-        assert_hidden_failure(results[question][2], question)
+        assert_public_failure(results[question][2], question)
 
 
 # ------------------------------------------------------------------ hostile answer files

@@ -12,8 +12,16 @@ import numpy as np
 import pytest
 
 from relu_course.grading import check
-from relu_course.grading.questions import Question
-from relu_course.grading.sets import cnn, feedforward, properties, rnn_transformer, tradeoffs
+from relu_course.grading.check import run_case
+from relu_course.grading.questions import Question, find_question
+from relu_course.grading.sets import (
+    cnn,
+    feedforward,
+    properties,
+    relu_definition,
+    rnn_transformer,
+    tradeoffs,
+)
 
 
 def run_check(question_id: str, namespace: dict) -> str:
@@ -508,3 +516,165 @@ def test_seed_summary_is_the_mean_and_the_sample_standard_deviation():
     for row, (mean, spread) in zip(scores.tolist(), got.tolist(), strict=True):
         assert mean == pytest.approx(statistics.fmean(row))
         assert spread == pytest.approx(statistics.stdev(row))
+
+
+# --------------------------------------------------------------------------- public cases
+
+
+def _erf32(x):
+    from scipy.special import erf
+
+    return erf(x / np.float32(math.sqrt(2.0)))  # float32 in, float32 arithmetic
+
+
+def _iou_with_epsilon(a, b):
+    width = np.maximum(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0.0)
+    height = np.maximum(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0.0)
+    area = lambda r: np.maximum(r[:, 2] - r[:, 0], 0) * np.maximum(r[:, 3] - r[:, 1], 0)  # noqa: E731
+    inter = width * height
+    return inter / (area(a) + area(b) - inter + 1e-9)
+
+
+def _pieces_of_every_bend(w, b, v, lo, hi):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        at = -b / w
+    return 1 + int(np.sum((w != 0) & (lo < at) & (at < hi)))
+
+
+def _pieces_with_ends(w, b, v, lo, hi):
+    jumps: dict[float, float] = {}
+    for wj, bj, vj in zip(w, b, v, strict=True):
+        if wj != 0 and vj != 0 and lo <= -bj / wj <= hi:
+            jumps[-bj / wj] = jumps.get(-bj / wj, 0.0) + vj * abs(wj)
+    return 1 + sum(jump != 0 for jump in jumps.values())
+
+
+def _chain_grad_one_at_zero(x, w, b, activation):
+    a, grad = x, 1.0
+    for wl, bl in zip(w, b, strict=True):
+        z = wl * a + bl
+        if activation == "relu":
+            a, slope = max(z, 0.0), float(z >= 0)
+        elif activation == "sigmoid":
+            a = 1 / (1 + math.exp(-z))
+            slope = a * (1 - a)
+        else:
+            a = math.tanh(z)
+            slope = 1 - a**2
+        grad *= wl * slope
+    return grad
+
+
+def _affine_relu_backward_one_at_zero(dout, x, w, b):
+    da = dout * (x @ w + b >= 0)
+    return da @ w.T, x.T @ da, da.sum(axis=0)
+
+
+def _box_params_rounded(input_size, h):
+    sizes = [input_size, h, round(h / 2), round(h / 4), 4]
+    return sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
+
+
+def _stacked_irnn(xs, wx):
+    h, states = np.zeros((xs.shape[1], wx.shape[1]), xs.dtype), []
+    for x in xs:
+        h = np.maximum(x @ wx + h, 0)
+        states.append(h)
+    return np.stack(states)
+
+
+def _last_of_ties(dout, x):
+    n, c, h, w = x.shape
+    last = h * w - 1 - x.reshape(n, c, h * w)[:, :, ::-1].argmax(axis=2)
+    dx = np.zeros((n, c, h * w), x.dtype)
+    np.put_along_axis(dx, last[..., None], dout[..., None].astype(x.dtype), axis=2)
+    return dx.reshape(x.shape)
+
+
+#: Answers a learner could well write, each breaking a rule its prompt states: a public case
+#: must show it, so that check() names the rule before the hidden cases cost the points.
+WRONG = {
+    "relu: x * (x > 0) is NaN at -inf": ("relu", lambda x: x * (x > 0)),
+    "count_pieces: every bend counts": ("count_pieces", _pieces_of_every_bend),
+    "count_pieces: bends at lo and hi count": ("count_pieces", _pieces_with_ends),
+    "relu_memory_time: float32 assumed": ("relu_memory_time", lambda n, s, bw: 8 * n / bw / 1e9),
+    "chain_grad: relu'(0) = 1": ("chain_grad", _chain_grad_one_at_zero),
+    "sparsity: np.isclose": ("sparsity", lambda h: float(np.mean(np.isclose(h, 0)))),
+    "he_std: 1 + a": ("he_std", lambda n, a=0.0: math.sqrt(2 / ((1 + a) * n))),
+    "dead_fraction: Z < 0": ("dead_fraction", lambda Z: float(np.mean(np.all(Z < 0, axis=0)))),
+    "born_dead_probability: first width only": (
+        "born_dead_probability",
+        lambda ws: 1 - (1 - 0.5 ** ws[0]) ** len(ws),
+    ),
+    "leaky_relu_backward: x <= 0 at NaN": (
+        "leaky_relu_backward",
+        lambda d, x, a: np.where(x <= 0, a * d, d),
+    ),
+    "elu: exp(x) - 1": ("elu", lambda x, a: np.where(x > 0, x, a * (np.exp(x) - 1))),
+    "box_regressor_num_params: round": ("box_regressor_num_params", _box_params_rounded),
+    "affine_relu_backward: relu'(0) = 1": (
+        "affine_relu_backward",
+        _affine_relu_backward_one_at_zero,
+    ),
+    "dropout_forward: 0 / 0 at p = 1": ("dropout_forward", lambda x, p, m: x * m / (1 - p)),
+    "box_iou: epsilon in the union": ("box_iou", _iou_with_epsilon),
+    "mean_box_baseline: rounded box": (
+        "mean_box_baseline",
+        lambda tr, te: feedforward.mean_box_baseline(np.round(tr.mean(axis=0))[None], te),
+    ),
+    "conv_output_shape: ceil": (
+        "conv_output_shape",
+        lambda s, c, k, st, p: (c, *(-(-(n + 2 * p - k) // st) + 1 for n in s[1:])),
+    ),
+    "convnet_num_params: image_size // 4 - 2": (
+        "convnet_num_params",
+        lambda c, k, size: cnn.convnet_num_params(c, k, 4 * (size // 4)),  # s = size // 4 - 2
+    ),
+    "conv_relu_forward: no padding": (
+        "conv_relu_forward",
+        lambda x, w, b, p: cnn.conv_relu_forward(x, w, b, 0),
+    ),
+    "relu_maxpool: no crop": (
+        "relu_maxpool",
+        lambda x: np.maximum(x, 0).reshape(*x.shape[:2], x.shape[2] // 2, 2, -1, 2).max((3, 5)),
+    ),
+    "global_max_pool_backward: last of ties": ("global_max_pool_backward", _last_of_ties),
+    "rnn_step_relu: float mask": (
+        "rnn_step_relu",
+        lambda x, h, wx, wh, b: (x @ wx + h @ wh + b) * (x @ wx + h @ wh + b > 0).astype(float),
+    ),
+    "irnn_forward: np.stack": ("irnn_forward", _stacked_irnn),
+    "spectral_radius: largest singular value": (
+        "spectral_radius",
+        lambda w: float(np.linalg.norm(w, 2)),
+    ),
+    "ffn_forward: flattened": (
+        "ffn_forward",
+        lambda x, w1, b1, w2, b2: np.maximum(x.reshape(-1, x.shape[-1]) @ w1 + b1, 0) @ w2 + b2,
+    ),
+    "ffn_sparsity: pre < 0": ("ffn_sparsity", lambda x, w1, b1: float(np.mean(x @ w1 + b1 < 0))),
+    "silu: as written, in x's dtype": ("silu", lambda x: x / (1 + np.exp(-x))),
+    "gelu_exact: in float32": ("gelu_exact", lambda x: x / 2 * (1 + _erf32(x))),
+    "softplus_stable: torch's threshold 20, in x's dtype": (
+        "softplus_stable",
+        lambda x: np.where(x > 20, x, np.log1p(np.exp(x))),
+    ),
+}
+
+
+@pytest.mark.parametrize("label", list(WRONG))
+def test_a_plausible_wrong_answer_fails_a_public_case(label):
+    question_id, answer = WRONG[label]
+    _, q = find_question(question_id)
+    with np.errstate(all="ignore"):
+        verdicts = [run_case(q, answer, case) for case in q.public_cases]
+    assert not all(v.ok for v in verdicts), label
+
+
+def test_the_gradient_questions_have_infinities_but_no_nan():
+    rng = np.random.default_rng(0)
+    for hidden in (relu_definition._grad_hidden, relu_definition._backward_hidden):
+        xs = [case[-1] for case in hidden(rng)]
+        assert not any(np.isnan(x).any() for x in xs)
+        assert any(np.isneginf(x).any() for x in xs)  # -inf stays -inf, not a finite number
+        assert any(np.isposinf(x).any() for x in xs)

@@ -240,6 +240,8 @@ EXERCISE = Exercise(
                 ((3, 32, 32), 64, 3, 1, 0),
                 ((1, 28, 28), 6, 5, 1, 2),
                 ((3, 9, 9), 8, 3, 2, 0),
+                # The stride divides 7 - 3 but not 10 - 3: 7 / 2 rounds down.
+                ((1, 7, 10), 4, 3, 2, 0),
             ),
             hidden_cases=_shape_hidden,
         ),
@@ -250,7 +252,8 @@ EXERCISE = Exercise(
             prompt="convnet_num_params(in_channels, num_classes, image_size) returns the number "
             "of weights and biases of the article's ConvNet",
             reference=convnet_num_params,
-            public_cases=((3, 10, 32), (1, 10, 28), (3, 2, 64)),
+            # Side 31: 31 - 2 = 29 halves to 14 (rounding down), 14 - 2 = 12 to s = 6.
+            public_cases=((3, 10, 32), (1, 10, 28), (3, 2, 64), (1, 10, 31)),
             hidden_cases=_params_hidden,
         ),
         Question(
@@ -269,6 +272,13 @@ EXERCISE = Exercise(
                 ),
                 (*_conv_case(_PUBLIC_RNG, 2, 3, 2, (5, 5), 3, np.float64), 0),
                 (*_conv_case(_PUBLIC_RNG, 1, 2, 3, (4, 6), 3, np.float32), 0),
+                # One zero of padding on every side: a 3x3 input keeps its size.
+                (
+                    np.arange(9.0).reshape(1, 1, 3, 3) - 4.0,
+                    np.ones((1, 1, 3, 3)),
+                    np.array([0.0]),
+                    1,
+                ),
             ),
             hidden_cases=_conv_hidden,
             rtol=1e-5,
@@ -284,6 +294,8 @@ EXERCISE = Exercise(
             public_cases=(
                 (np.array([[[[1.0, -2.0, 3.0, 0.0], [-1.0, 0.5, -3.0, -4.0]]]]),),
                 (_PUBLIC_RNG.normal(size=(2, 3, 4, 6)).astype(np.float32),),
+                # Odd sides: the last row and the last column are dropped.
+                (np.array([[[[1.0, -2.0, 5.0], [3.0, 0.5, 7.0], [9.0, 9.0, 9.0]]]]),),
             ),
             hidden_cases=_pool_hidden,
             atol=0.0,
@@ -305,6 +317,8 @@ EXERCISE = Exercise(
                     _PUBLIC_RNG.normal(size=(2, 3)).astype(np.float32),
                     _PUBLIC_RNG.normal(size=(2, 3, 4, 5)).astype(np.float32),
                 ),
+                # A tie: the two 3s; the gradient goes to the first, in row-major order.
+                (np.array([[5.0]]), np.array([[[[1.0, 3.0], [3.0, 2.0]]]])),
             ),
             hidden_cases=_global_max_hidden,
             atol=0.0,

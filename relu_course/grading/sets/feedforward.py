@@ -196,7 +196,8 @@ EXERCISE = Exercise(
             prompt="box_regressor_num_params(input_size, hidden_size) returns the number of "
             "weights and biases of the feed-forward encoder followed by the box head",
             reference=box_regressor_num_params,
-            public_cases=((784, 256), (64, 32), (10, 8)),
+            # 7 is odd and 4 does not divide it: 7 // 2 = 3 and 7 // 4 = 1 round down.
+            public_cases=((784, 256), (64, 32), (10, 8), (10, 7)),
             hidden_cases=_params_hidden,
         ),
         Question(
@@ -215,6 +216,13 @@ EXERCISE = Exercise(
                 ),
                 _affine_case(_PUBLIC_RNG, 4, 3, 5, np.float64),
                 _affine_case(_PUBLIC_RNG, 3, 2, 2, np.float32),
+                # Pre-activations 3 and exactly 0: the gate is closed at 0.
+                (
+                    np.ones((1, 2)),
+                    np.array([[1.0, 2.0]]),
+                    np.array([[1.0, 2.0], [1.0, -1.0]]),
+                    np.zeros(2),
+                ),
             ),
             hidden_cases=_affine_hidden,
             rtol=1e-5,
@@ -230,6 +238,8 @@ EXERCISE = Exercise(
             public_cases=(
                 (np.array([1.0, -2.0, 3.0, 4.0]), 0.5, np.array([True, False, True, True])),
                 _dropout_case(_PUBLIC_RNG, (3, 4), 0.2, np.float32),
+                # p = 1 drops every unit: zeros, not the NaN of 0 / 0.
+                (np.array([1.0, -2.0, 3.0]), 1.0, np.array([False, False, False])),
             ),
             hidden_cases=_dropout_hidden,
             atol=0.0,
@@ -248,6 +258,11 @@ EXERCISE = Exercise(
                 ),
                 (np.array([[0.0, 0.0, 2.0, 2.0]]), np.array([[3.0, 0.0, 5.0, 2.0]])),
                 (_random_boxes(_PUBLIC_RNG, 6), _random_boxes(_PUBLIC_RNG, 6)),
+                # Apart along both axes, then two identical tiny boxes (IoU 1).
+                (
+                    np.array([[0.0, 0.0, 2.0, 2.0], [0.0, 0.0, 1e-9, 1e-9]]),
+                    np.array([[3.0, 3.0, 5.0, 5.0], [0.0, 0.0, 1e-9, 1e-9]]),
+                ),
             ),
             hidden_cases=_iou_hidden,
             atol=1e-12,
@@ -267,6 +282,11 @@ EXERCISE = Exercise(
                 (
                     np.array([[0.0, 0.0, 2.0, 4.0], [2.0, 0.0, 4.0, 4.0], [4.0, 3.0, 6.0, 7.0]]),
                     np.array([[1.0, 0.0, 4.0, 4.0], [8.0, 8.0, 9.0, 9.0]]),
+                ),
+                # The mean box (0, 0, 3.5, 3.5) is not whole: keep it as it is.
+                (
+                    np.array([[0.0, 0.0, 3.0, 3.0], [0.0, 0.0, 4.0, 4.0]]),
+                    np.array([[0.0, 0.0, 4.0, 4.0]]),
                 ),
             ),
             hidden_cases=_baseline_hidden,

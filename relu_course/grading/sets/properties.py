@@ -234,6 +234,12 @@ EXERCISE = Exercise(
                 (np.array([1.0]), np.array([0.0]), np.array([1.0]), -1.0, 1.0),
                 (np.array([1.0, -1.0, 0.0]), np.array([-0.5, -0.5, 2.0]), np.ones(3), -1.0, 1.0),
                 (*_units(_PUBLIC_RNG, 6), -10.0, 10.0),
+                # The prompt's example: two bends at x = 1 whose jumps cancel, one piece.
+                (np.array([1.0, -2.0]), np.array([-1.0, 2.0]), np.array([2.0, -1.0]), 0.0, 2.0),
+                # A bend exactly at lo splits nothing.
+                (np.array([1.0]), np.array([0.0]), np.array([1.0]), 0.0, 1.0),
+                # Two units bending at the same point: one bend, two pieces.
+                (np.array([1.0, 2.0]), np.array([0.0, 0.0]), np.array([1.0, 1.0]), -1.0, 1.0),
             ),
             hidden_cases=_pieces_hidden,
         ),
@@ -244,7 +250,7 @@ EXERCISE = Exercise(
             prompt="relu_memory_time(n, itemsize, bandwidth) returns the least time in seconds "
             "of an out-of-place ReLU on n items at bandwidth GB/s",
             reference=relu_memory_time,
-            public_cases=((10**6, 4, 100.0), (2**28, 4, 3350.0)),
+            public_cases=((10**6, 4, 100.0), (2**28, 4, 3350.0), (1000, 2, 1.0)),
             hidden_cases=_time_hidden,
             rtol=1e-9,
             atol=0.0,
@@ -261,6 +267,8 @@ EXERCISE = Exercise(
                 (0.3, np.array([1.0, -2.0, 0.5]), np.array([0.1, 0.2, 0.3]), "sigmoid"),
                 (-0.7, np.array([1.5, 0.8]), np.array([0.2, -0.1]), "tanh"),
                 _chain_case(_PUBLIC_RNG, 6, "relu"),
+                # The first pre-activation is exactly 0, where relu'(0) = 0 stops the gradient.
+                (0.5, np.array([2.0, 1.0]), np.array([-1.0, 0.5]), "relu"),
             ),
             hidden_cases=_chain_hidden,
             atol=1e-12,
@@ -274,6 +282,8 @@ EXERCISE = Exercise(
             public_cases=(
                 (np.array([0.0, 1.5, 0.0, 2.0]),),
                 (relu(_PUBLIC_RNG.normal(size=(4, 5))).astype(np.float32),),
+                # -0.0 is zero; a tiny value, a negative one and NaN are not.
+                (np.array([0.0, -0.0, 1e-30, -1.0, np.nan, 2.0]),),
             ),
             hidden_cases=_sparsity_hidden,
         ),

@@ -58,18 +58,29 @@ def _one_arg(rng: np.random.Generator) -> list[Case]:
     return [(x,) for x in _arrays(rng)]
 
 
+def _without_nan(x: Array) -> Array:
+    """``x`` with each NaN replaced by 0; the infinities stay infinite.
+
+    What the gradient at a NaN input should be is a convention (torch's autograd passes the
+    upstream gradient on, the textbook mask ``x > 0`` blocks it); the exercises do not ask it,
+    so the gradient questions' hidden cases have no NaN.
+    """
+    out: Array = np.nan_to_num(x, nan=0.0, posinf=np.inf, neginf=-np.inf)
+    return out
+
+
+def _grad_hidden(rng: np.random.Generator) -> list[Case]:
+    return [(_without_nan(x),) for x in _arrays(rng)]
+
+
 def _backward_hidden(rng: np.random.Generator) -> list[Case]:
-    # What the gradient at a NaN input should be is a convention (torch passes it on, the
-    # textbook mask blocks it); the exercise does not ask it, so its cases have no NaN.
-    return [
-        (rng.normal(size=x.shape).astype(x.dtype), np.nan_to_num(x, nan=0.0, posinf=np.inf))
-        for x in _arrays(rng)
-    ]
+    return [(rng.normal(size=x.shape).astype(x.dtype), _without_nan(x)) for x in _arrays(rng)]
 
 
 _PUBLIC = (
     (np.array([-2.0, -0.5, 0.0, 0.5, 2.0]),),
-    (np.array([[1.0, -1.0], [np.nan, 3.0]], dtype=np.float32),),
+    # -inf: relu is 0 there, where x * (x > 0) gives -inf * 0 = NaN.
+    (np.array([[-np.inf, -1.0], [np.nan, 3.0]], dtype=np.float32),),
     (np.array([-1.0, 0.0, 1.0], dtype=np.float16),),
 )
 
@@ -92,10 +103,11 @@ EXERCISE = Exercise(
             id="relu_grad",
             points=2,
             kind="function",
-            prompt="relu_grad(x) returns 1 where x > 0 and 0 elsewhere (at 0 too), same dtype",
+            prompt="relu_grad(x) returns 1 where x > 0 and 0 elsewhere (at 0 too), same dtype; "
+            "x has no NaN",
             reference=relu_grad,
             public_cases=(*_PUBLIC[:1], (np.array([[0.0, 2.0], [-3.0, 1e-08]], np.float32),)),
-            hidden_cases=_one_arg,
+            hidden_cases=_grad_hidden,
             rtol=0.0,
             atol=0.0,
         ),

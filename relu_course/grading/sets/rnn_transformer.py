@@ -178,6 +178,14 @@ EXERCISE = Exercise(
                     np.array([-0.5]),
                 ),
                 _rnn_case(_PUBLIC_RNG, 3, 4, 5, np.float64),
+                # float32 inputs: the state is float32 too.
+                (
+                    np.array([[1.0, -1.0]], np.float32),
+                    np.array([[0.5]], np.float32),
+                    np.array([[1.0], [1.0]], np.float32),
+                    np.array([[2.0]], np.float32),
+                    np.array([-0.5], np.float32),
+                ),
             ),
             hidden_cases=_rnn_hidden,
             rtol=1e-5,
@@ -193,6 +201,10 @@ EXERCISE = Exercise(
             public_cases=(
                 (np.array([[[1.0]], [[-3.0]], [[2.0]]]), np.array([[1.0, -1.0]])),
                 _irnn_case(_PUBLIC_RNG, 4, 2, 3, 4, np.float64),
+                # An empty sequence: no state, shape (0, N, H).
+                (np.zeros((0, 2, 1)), np.array([[1.0, -1.0]])),
+                # float32 inputs: the states are float32 too.
+                (np.array([[[1.0]], [[-3.0]]], np.float32), np.array([[1.0, -1.0]], np.float32)),
             ),
             hidden_cases=_irnn_hidden,
             rtol=1e-5,
@@ -209,6 +221,8 @@ EXERCISE = Exercise(
                 (np.array([[2.0, 0.0], [0.0, -3.0]]),),
                 (np.array([[2.0, 1.0], [1.0, 2.0]]),),
                 (np.eye(4),),
+                # Not symmetric: eigenvalues +1 and -1, largest singular value 2.
+                (np.array([[0.0, 2.0], [0.5, 0.0]]),),
             ),
             hidden_cases=_radius_hidden,
             rtol=1e-6,
@@ -231,6 +245,14 @@ EXERCISE = Exercise(
                 ),
                 _ffn_case(_PUBLIC_RNG, (4, 6), 24, np.float64),
                 _ffn_case(_PUBLIC_RNG, (3, 4), 16, np.float32),
+                # A batch of two sequences of three positions: the result keeps x's shape.
+                (
+                    np.arange(12.0).reshape(2, 3, 2) - 6.0,
+                    np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]),
+                    np.array([0.0, 0.5, 0.0]),
+                    np.array([[1.0, 0.0], [0.0, 1.0], [2.0, -1.0]]),
+                    np.array([0.1, 0.2]),
+                ),
             ),
             hidden_cases=_ffn_hidden,
             rtol=1e-5,
@@ -250,6 +272,8 @@ EXERCISE = Exercise(
                     np.array([0.0, -0.5]),
                 ),
                 _ffn_case(_PUBLIC_RNG, (8, 6), 24, np.float64)[:3],
+                # Pre-activations 0 and 1: the exact 0 is a zero of the hidden layer too.
+                (np.array([[1.0, -1.0]]), np.array([[1.0, 1.0], [1.0, 0.0]]), np.zeros(2)),
             ),
             hidden_cases=_sparsity_hidden,
             rtol=1e-12,

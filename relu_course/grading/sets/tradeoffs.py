@@ -160,7 +160,8 @@ EXERCISE = Exercise(
             prompt="he_std(fan_in, negative_slope=0.0) returns He initialisation's standard "
             "deviation for a layer of fan_in inputs followed by Leaky ReLU of that slope",
             reference=he_std,
-            public_cases=((100,), (512, 0.0), (64, 1.0)),
+            # Slope 0.2 tells (1 + a**2) from (1 + a), which agree at the slopes 0 and 1.
+            public_cases=((100,), (512, 0.0), (64, 1.0), (100, 0.2)),
             hidden_cases=_he_hidden,
         ),
         Question(
@@ -173,6 +174,8 @@ EXERCISE = Exercise(
             public_cases=(
                 (np.array([[1.0, -2.0, -1.0], [-1.0, -3.0, 0.5]]),),
                 (np.array([[-1.0, 2.0], [-0.5, -1.0], [-2.0, 3.0]], np.float32),),
+                # A column of zeros (and -0.0) is dead: the gradient at 0 is 0.
+                (np.array([[0.0, -1.0, 2.0], [-0.0, -2.0, -1.0]]),),
             ),
             hidden_cases=_dead_hidden,
         ),
@@ -183,7 +186,7 @@ EXERCISE = Exercise(
             prompt="born_dead_probability(widths) returns the probability that some hidden "
             "layer of a net of these widths outputs only zeros for an input",
             reference=born_dead_probability,
-            public_cases=(([1],), ([2, 2],), ([8, 8, 8, 8],)),
+            public_cases=(([1],), ([2, 2],), ([8, 8, 8, 8],), ([1, 4, 2],)),
             hidden_cases=_born_dead_hidden,
         ),
         Question(
@@ -200,6 +203,8 @@ EXERCISE = Exercise(
                     np.array([[1.0, -1.0], [-0.0, 5.0]], np.float32),
                     0.2,
                 ),
+                # At NaN, x > 0 is false: the gradient is negative_slope * dout.
+                (np.array([2.0, 2.0, 2.0]), np.array([np.nan, 3.0, -3.0]), 0.1),
             ),
             hidden_cases=_leaky_hidden,
             rtol=1e-6,
@@ -215,6 +220,8 @@ EXERCISE = Exercise(
             public_cases=(
                 (np.array([-2.0, -0.5, 0.0, 0.5, 2.0]), 1.0),
                 (np.array([[-1.0, 3.0], [np.nan, -np.inf]], np.float32), 0.5),
+                # Tiny negative inputs, where exp(x) - 1 loses most of its digits.
+                (np.array([-1e-12, -1e-9, -1e-6]), 1.0),
             ),
             hidden_cases=_elu_hidden,
             atol=0.0,

@@ -75,6 +75,8 @@ def _summary_hidden(rng: np.random.Generator) -> list[Case]:
 _PUBLIC = (
     (np.array([-3.0, -1.0, 0.0, 1.0, 3.0]),),
     (np.array([[0.5, -0.5], [2.0, -2.0]], dtype=np.float32),),
+    # float16, whose largest number is 65504: e**11.5 and e**12 overflow it.
+    (np.array([-1000.0, -11.5, -1.0, 0.0, 1.0, 12.0, 1000.0], dtype=np.float16),),
 )
 
 EXERCISE = Exercise(
@@ -98,7 +100,9 @@ EXERCISE = Exercise(
             prompt="gelu_exact(x) returns x * Phi(x), Phi the standard normal CDF (the exact "
             "GELU, not the tanh approximation), in x's dtype",
             reference=gelu,
-            public_cases=_PUBLIC,
+            # float32 near -6: 1 + erf(x / sqrt(2)) cancels to 0 in float32 arithmetic, while
+            # GELU is about -6e-9 there, beyond the absolute tolerance of 1e-9.
+            public_cases=(*_PUBLIC, (np.array([-6.0, -5.0, 6.0], dtype=np.float32),)),
             hidden_cases=_activation_inputs,
         ),
         Question(
