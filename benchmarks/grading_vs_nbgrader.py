@@ -137,6 +137,7 @@ def time_nbgrader(count: int, work: Path) -> float:
 def time_relu_course(count: int, work: Path, jobs: int) -> float:
     """Seconds ``relu-course grade --jobs JOBS`` takes for ``count`` submissions."""
     inbox, secret = work / "inbox", work / "secret.key"
+    inbox.mkdir()
     secret.write_text("benchmark secret 8c3f0a9d")
     for i in range(count):
         submit(SOURCE, f"s{i:02d}", inbox)

@@ -118,6 +118,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _submit(args: argparse.Namespace) -> int:
     """Check a notebook and copy it into an inbox with a manifest."""
+    from relu_course.grading import exercises
     from relu_course.grading.submit import NotebookError, submit
 
     try:
@@ -125,8 +126,17 @@ def _submit(args: argparse.Namespace) -> int:
     except (NotebookError, ValueError, OSError) as error:
         print(f"relu-course submit: {error}", file=sys.stderr)
         return 2
+    exercise_id = manifest.parent.name
     print(f"submitted: {manifest.with_suffix('.ipynb')}")
     print(f"manifest:  {manifest}")
+    print(f"exercise:  {exercise_id} (read from the notebook)")
+    named = Path(args.notebook).stem
+    if named != exercise_id and named in exercises():
+        print(
+            f"relu-course submit: note: the file is named {named} but holds exercise "
+            f"{exercise_id}; it was submitted as {exercise_id}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -293,12 +303,15 @@ def build_parser() -> argparse.ArgumentParser:
         "submit",
         help="check an exercise notebook and copy it into an inbox",
         description="Check that NOTEBOOK is a readable exercise notebook, then copy it into "
-        "INBOX/STUDENT/EXERCISE/ with a manifest (student, exercise, time, sha256). Nothing "
-        "in the inbox is overwritten; each submission is graded.",
+        "INBOX/STUDENT/EXERCISE/ with a manifest (student, exercise, time, sha256). The "
+        "exercise is read from the notebook, not its file name. INBOX must exist. Nothing "
+        "in the inbox is overwritten; each submission is graded, and the latest counts.",
     )
     submit.add_argument("notebook", help="the saved exercise notebook (.ipynb)")
     submit.add_argument("--student", required=True, help="your student id")
-    submit.add_argument("--inbox", required=True, help="the folder your instructor gave you")
+    submit.add_argument(
+        "--inbox", required=True, help="the folder your instructor gave you (it must exist)"
+    )
     submit.set_defaults(run=_submit)
 
     grade = verbs.add_parser(

@@ -140,7 +140,13 @@ def submit(notebook: Path, student: str, inbox: Path, *, now: datetime | None = 
     Raises:
         NotebookError: the notebook is unreadable, of no known exercise, or has no answer cell.
         ValueError: the student id is not acceptable.
+        FileNotFoundError: ``inbox`` is not an existing folder (a mistyped inbox would
+            otherwise be made, and the instructor would never see the submission).
     """
+    if not inbox.is_dir():
+        raise FileNotFoundError(
+            f"no inbox folder {inbox}: use the folder your instructor gave you (it must exist)"
+        )
     if not SAFE_NAME.fullmatch(student):
         raise ValueError(
             f"student id {student!r}: use letters, digits, '.', '_' or '-' (at most 64), "

@@ -45,6 +45,7 @@ class Class:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.inbox = root / "inbox"
+        self.inbox.mkdir()
         self.gradebook = root / "grades.sqlite"
         self.secret_file = root / "secret.key"
         self.secret_file.write_bytes(SECRET)

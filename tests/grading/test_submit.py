@@ -17,6 +17,7 @@ from tests.grading.conftest import SOURCES, STUDENT
 def test_submit_copies_the_notebook_with_a_manifest(tmp_path):
     notebook = STUDENT / "02_relu_definition.ipynb"
     when = datetime(2026, 11, 3, 14, 5, 6, tzinfo=timezone.utc)
+    (tmp_path / "inbox").mkdir()
     manifest_path = submit(notebook, "ada.l", tmp_path / "inbox", now=when)
     manifest = json.loads(manifest_path.read_text())
     data = notebook.read_bytes()
@@ -54,9 +55,10 @@ def test_submitting_twice_keeps_both(tmp_path):
 def test_bad_files_are_refused_and_nothing_is_written(tmp_path, content, message):
     bad = tmp_path / "bad.ipynb"
     bad.write_bytes(content)
+    (tmp_path / "inbox").mkdir()
     with pytest.raises(NotebookError, match=re.escape(message)):
         submit(bad, "s1", tmp_path / "inbox")
-    assert not (tmp_path / "inbox").exists()
+    assert list((tmp_path / "inbox").iterdir()) == []
 
 
 def test_missing_file_and_bad_student_ids(tmp_path):
@@ -75,3 +77,20 @@ def test_cli_submit_reports_errors_on_stderr(tmp_path, capsys):
     notebook = str(STUDENT / "01_deep_learning.ipynb")
     assert main(["submit", notebook, "--student", "s1", "--inbox", str(tmp_path)]) == 0
     assert "submitted:" in capsys.readouterr().out
+
+
+def test_a_mistyped_inbox_is_refused_and_a_misnamed_file_is_pointed_out(tmp_path, capsys):
+    notebook = STUDENT / "01_deep_learning.ipynb"
+    typo = tmp_path / "inbxo" / "deep"
+    with pytest.raises(FileNotFoundError, match="no inbox folder"):
+        submit(notebook, "s1", typo)
+    assert not (tmp_path / "inbxo").exists()
+    assert main(["submit", str(notebook), "--student", "s1", "--inbox", str(typo)]) == 2
+    assert "use the folder your instructor gave you" in capsys.readouterr().err
+    # Exercise 01's notebook saved under exercise 02's name is submitted as 01, and said so.
+    misnamed = tmp_path / "02_relu_definition.ipynb"
+    misnamed.write_bytes(notebook.read_bytes())
+    assert main(["submit", str(misnamed), "--student", "s1", "--inbox", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert "exercise:  01_deep_learning (read from the notebook)" in out
+    assert "named 02_relu_definition but holds exercise 01_deep_learning" in err
