@@ -188,11 +188,24 @@ def _export(args: argparse.Namespace) -> int:
     from relu_course.grading.gradebook import Gradebook
 
     try:
+        roster = None
+        if args.roster:
+            lines = Path(args.roster).read_text().splitlines()
+            roster = [s for line in lines if (s := line.split("#")[0].strip())]
+            if not roster:
+                raise ValueError(f"the roster {args.roster} names no student")
         book = Gradebook(Path(args.gradebook), create=False)
-        rows = book.export_csv(Path(args.csv), summary=args.summary)
+        rows = book.export_csv(Path(args.csv), summary=args.summary, roster=roster)
     except (ValueError, OSError) as error:
         print(f"relu-course export: {error}", file=sys.stderr)
         return 2
+    if roster is not None:
+        strangers = sorted({sub.student for sub in book.latest()} - set(roster))
+        if strangers:  # a typo in a student id, or a student missing from the roster
+            print(
+                f"relu-course export: not on the roster, exported anyway: {', '.join(strangers)}",
+                file=sys.stderr,
+            )
     print(f"wrote {rows} row(s) to {args.csv}")
     return 0
 
@@ -358,6 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--gradebook", required=True, help="the SQLite gradebook")
     export.add_argument("--csv", required=True, help="the CSV file to write")
+    export.add_argument(
+        "--roster",
+        help="a file of student ids, one a line ('#' starts a comment): those who did not "
+        "submit an exercise get 0 points for it (status not_submitted), and ids graded but "
+        "not on it are named",
+    )
     export.add_argument(
         "--summary",
         action="store_true",

@@ -19,6 +19,8 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from relu_course.grading.questions import exercises
+
 __all__ = [
     "CSV_COLUMNS",
     "SUMMARY_COLUMNS",
@@ -72,7 +74,7 @@ class QuestionResult:
         score: points earned.
         max_score: points possible.
         status: ``passed``, ``failed``, ``error``, ``timeout``, ``crashed``, ``missing``,
-            ``not_answered`` or ``invalid``.
+            ``not_answered`` or ``invalid``; in an export with a roster, ``not_submitted``.
         message: what happened, in words, without hidden inputs.
     """
 
@@ -241,13 +243,41 @@ class Gradebook:
             db.executemany("DELETE FROM submissions WHERE id = ?", [(i,) for i in ids])
         return len(ids)
 
-    def export_csv(self, path: Path, *, summary: bool = False) -> int:
+    def with_roster(self, roster: list[str]) -> list[SubmissionRecord]:
+        """The latest submissions, and a record of 0 points for each roster student without one.
+
+        For every exercise of the course that somebody submitted, a student of ``roster`` who
+        did not gets a record with an empty ``submitted_at`` whose questions have the status
+        ``not_submitted``. Ordered by student, then exercise.
+        """
+        latest = {(sub.student, sub.exercise): sub for sub in self.latest()}
+        known = exercises()
+        for ex_id in sorted({ex for _, ex in latest} & known.keys()):
+            questions = known[ex_id].questions
+            for student in roster:
+                latest.setdefault(
+                    (student, ex_id),
+                    SubmissionRecord(
+                        "", student, ex_id, "", "", "", "", "",
+                        tuple(
+                            QuestionResult(q.id, 0.0, float(q.points), "not_submitted",
+                                           "no submission")
+                            for q in questions
+                        ),
+                    ),
+                )  # fmt: skip
+        return [latest[key] for key in sorted(latest)]
+
+    def export_csv(
+        self, path: Path, *, summary: bool = False, roster: list[str] | None = None
+    ) -> int:
         """Write the latest submission of each student and exercise as CSV; return the rows.
 
         One row per question (:data:`CSV_COLUMNS`), or with ``summary`` one per student and
         exercise (:data:`SUMMARY_COLUMNS`: the total, the time of the submission that counts,
-        and how many were graded). The file is written whole or not at all: it replaces
-        ``path`` only once complete.
+        and how many were graded). With a ``roster``, its students who did not submit an
+        exercise get 0 points for it (see :meth:`with_roster`). The file is written whole or
+        not at all: it replaces ``path`` only once complete.
 
         Raises:
             GradebookError: ``path`` is the gradebook itself (or one of its SQLite files).
@@ -256,6 +286,7 @@ class Gradebook:
         own = {Path(f"{self.path}{suffix}").resolve() for suffix in ("", "-wal", "-shm")}
         if path.resolve() in own:
             raise GradebookError(f"{path} is the gradebook itself; write the CSV elsewhere")
+        records = self.latest() if roster is None else self.with_roster(roster)
         rows: list[list[str]]
         if summary:
             count: dict[tuple[str, str], int] = {}
@@ -263,14 +294,14 @@ class Gradebook:
                 count[sub.student, sub.exercise] = count.get((sub.student, sub.exercise), 0) + 1
             rows = [
                 [sub.student, sub.exercise, f"{sub.score:g}", f"{sub.max_score:g}",
-                 sub.submitted_at, str(count[sub.student, sub.exercise])]
-                for sub in self.latest()
+                 sub.submitted_at, str(count.get((sub.student, sub.exercise), 0))]
+                for sub in records
             ]  # fmt: skip
         else:
             rows = [
                 [sub.student, sub.exercise, r.question, f"{r.score:g}", f"{r.max_score:g}",
                  r.status, r.message]
-                for sub in self.latest()
+                for sub in records
                 for r in sub.results
             ]  # fmt: skip
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

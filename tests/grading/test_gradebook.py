@@ -278,3 +278,33 @@ def test_the_summary_export_has_one_row_per_student_and_exercise(klass, tmp_path
     (latest,) = [s for s in book.latest() if s.student == "lu"]
     assert (lu["exercise"], lu["score"], lu["max_score"]) == ("01_deep_learning", "5", "6")
     assert (lu["submitted_at"], lu["submissions"]) == (latest.submitted_at, "2")
+
+
+def test_a_roster_gives_missing_students_zero_and_names_unknown_ids(klass, tmp_path, capsys):
+    klass.submit("mo", "01_deep_learning")
+    klass.submit("mallory", "01_deep_learning")  # a typo of a roster id, say
+    klass.grade()
+    roster = tmp_path / "roster.txt"
+    roster.write_text("# class of 2026\nmo\nnoor   # joined late\n\nearlier\n")
+    book, out = str(klass.gradebook), tmp_path / "g.csv"
+    assert main(["export", "--gradebook", book, "--csv", str(out), "--roster", str(roster)]) == 0
+    assert "not on the roster, exported anyway: mallory" in capsys.readouterr().err
+    with out.open() as file:
+        table = list(csv.DictReader(file))
+    noor = [row for row in table if row["student"] == "noor"]
+    questions = exercise("01_deep_learning").questions
+    assert [row["question"] for row in noor] == [q.id for q in questions]
+    assert {(row["score"], row["status"], row["message"]) for row in noor} == {
+        ("0", "not_submitted", "no submission")
+    }
+    assert [row["max_score"] for row in noor] == [f"{q.points:g}" for q in questions]
+    assert main(["export", "--gradebook", book, "--csv", str(out), "--roster", str(roster),
+                 "--summary"]) == 0  # fmt: skip
+    with out.open() as file:
+        summary = {row["student"]: row for row in csv.DictReader(file)}
+    assert (summary["noor"]["score"], summary["noor"]["max_score"]) == ("0", "6")
+    assert (summary["noor"]["submitted_at"], summary["noor"]["submissions"]) == ("", "0")
+    assert summary["mo"]["score"] == "6"
+    roster.write_text("# nobody yet\n")
+    assert main(["export", "--gradebook", book, "--csv", str(out), "--roster", str(roster)]) == 2
+    assert "names no student" in capsys.readouterr().err
