@@ -44,6 +44,21 @@ def _type_name(value: object) -> str:
     return f"{type(value).__module__}.{type(value).__qualname__}".removeprefix("builtins.")
 
 
+def _special(x: float) -> bool:
+    return bool(np.isnan(x) or np.isinf(x) or x == 0)
+
+
+def _kind(x: float) -> str:
+    """What kind of number ``x`` is, in words that name no value but the special ones."""
+    if np.isnan(x):
+        return "NaN"
+    if np.isinf(x):
+        return "+inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    return "a positive number" if x > 0 else "a negative number"
+
+
 def _tolerance(dtype: np.dtype[Any], rtol: float, atol: float) -> tuple[float, float]:
     if dtype == np.float16:
         return max(rtol, 1e-3), max(atol, 1e-4)
@@ -87,6 +102,9 @@ def _compare_arrays(
     reason = f"{what}: wrong values at {len(wrong)} of {e.size} position{'s' * (e.size != 1)}"
     if nans:
         reason += f" ({nans} of them should be NaN)"
+    elif _special(e[first]) or _special(g[first]):
+        # The kinds of the two values, never the values: safe for a hidden case too.
+        reason += f" (the first: {_kind(e[first])} expected, {_kind(g[first])} returned)"
     return Verdict(False, reason, f"{where}: expected {float(e[first])!r}, got {float(g[first])!r}")
 
 

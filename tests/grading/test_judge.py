@@ -142,3 +142,15 @@ def test_whole_numbers_are_shown_as_whole_numbers_and_one_position_is_singular()
         compare(np.array(1.0), np.array(2.0)).reason
         == "the answer: wrong values at 1 of 1 position"
     )
+
+
+def test_a_special_value_at_the_first_wrong_position_is_named_by_kind_only():
+    # x * (x > 0) at -inf: 0 expected, NaN returned. The reason is shown for hidden cases,
+    # so it names kinds of numbers (NaN, infinities, 0, a sign), never a value.
+    verdict = compare(np.array([0.0, 3.25]), np.array([np.nan, 3.25]))
+    assert verdict.reason.endswith("(the first: 0 expected, NaN returned)")
+    verdict = compare(np.array([-np.inf, 1.0]), np.array([-1e300, 1.0]))
+    assert verdict.reason.endswith("(the first: -inf expected, a negative number returned)")
+    assert "300" not in verdict.reason
+    plain = compare(np.array([1.0, 2.5]), np.array([1.5, 2.5]))
+    assert plain.reason == "the answer: wrong values at 1 of 2 positions"
