@@ -210,6 +210,33 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _list(args: argparse.Namespace) -> int:
+    """Print every graded submission, and which one counts."""
+    from relu_course.grading.gradebook import Gradebook
+
+    try:
+        book = Gradebook(Path(args.gradebook), create=False)
+    except ValueError as error:
+        print(f"relu-course list: {error}", file=sys.stderr)
+        return 2
+    subs = book.submissions()
+    counting = {sub.id for sub in book.latest()}
+    rows = [("student", "exercise", "submitted at", "score", "counts", "note")]
+    for sub in subs:
+        invalid = next((r.message for r in sub.results if r.status == "invalid"), "")
+        rows.append((
+            sub.student, sub.exercise, sub.submitted_at, f"{sub.score:g}/{sub.max_score:g}",
+            "yes" if sub.id in counting else "no", f"invalid: {invalid[:60]}" if invalid else "",
+        ))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
+    students = len({sub.student for sub in subs})
+    print(f"{len(subs)} graded submission(s) of {students} student(s); {len(counting)} count")
+    return 0
+
+
 def _feedback(args: argparse.Namespace) -> int:
     """Write one feedback page per graded submission."""
     from relu_course.grading.feedback import write_feedback
@@ -244,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="relu-course",
         description="Tools of the ReLU course: check the library; release, check, submit and "
-        "grade exercise notebooks, export grades and write feedback; benchmark ReLU.",
+        "grade exercise notebooks, list and export grades and write feedback; benchmark ReLU.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -385,6 +412,16 @@ def build_parser() -> argparse.ArgumentParser:
         "submission that counts, its time, and how many were graded)",
     )
     export.set_defaults(run=_export)
+
+    listing = verbs.add_parser(
+        "list",
+        help="print every graded submission of a gradebook",
+        description="Print one line per graded submission: student, exercise, submission "
+        "time, score, whether it counts (the latest of its student and exercise) and, for an "
+        "invalid one, why.",
+    )
+    listing.add_argument("--gradebook", required=True, help="the SQLite gradebook")
+    listing.set_defaults(run=_list)
 
     feedback = verbs.add_parser(
         "feedback",

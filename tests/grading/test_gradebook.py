@@ -308,3 +308,22 @@ def test_a_roster_gives_missing_students_zero_and_names_unknown_ids(klass, tmp_p
     roster.write_text("# nobody yet\n")
     assert main(["export", "--gradebook", book, "--csv", str(out), "--roster", str(roster)]) == 2
     assert "names no student" in capsys.readouterr().err
+
+
+def test_list_shows_every_submission_and_which_one_counts(klass, tmp_path, capsys):
+    wrong = "def count_parameters(layer_sizes):\n    return 0"
+    klass.submit("pat", "01_deep_learning", answers={"count_parameters": wrong})
+    klass.submit("pat", "01_deep_learning")
+    changed = klass.submit("quin", "01_deep_learning").with_suffix(".ipynb")
+    changed.write_bytes(changed.read_bytes().replace(b"W2 @ b1 + b2", b"b2"))
+    klass.grade()
+    assert main(["list", "--gradebook", str(klass.gradebook)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["student", "exercise", "submitted", "at", "score", "counts", "note"]
+    pat = [line.split() for line in lines if line.startswith("pat ")]
+    assert [(row[3], row[4]) for row in pat] == [("5/6", "no"), ("6/6", "yes")]
+    (quin,) = [line for line in lines if line.startswith("quin ")]
+    assert "invalid: the notebook changed after it was submitted" in quin
+    assert lines[-1] == "4 graded submission(s) of 3 student(s); 3 count"
+    assert main(["list", "--gradebook", str(tmp_path / "none.sqlite")]) == 2
+    assert "no gradebook" in capsys.readouterr().err
