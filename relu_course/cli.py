@@ -210,6 +210,38 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _override(args: argparse.Namespace) -> int:
+    """Set, or clear, an instructor's score for one question of the submission that counts."""
+    from datetime import datetime, timezone
+
+    from relu_course.grading.gradebook import Gradebook
+
+    who = f"{args.student}'s {args.exercise}"
+    try:
+        book = Gradebook(Path(args.gradebook), create=False)
+        if args.clear:
+            if args.score is not None or args.reason is not None:
+                raise ValueError("--clear takes no SCORE and no --reason")
+            sub = book.clear_override(args.student, args.exercise, args.question)
+            print(f"{args.question} of {who} (submitted {sub.submitted_at}): the grader's "
+                  "score counts again")  # fmt: skip
+            return 0
+        if args.score is None or args.reason is None:
+            raise ValueError("give a SCORE and a --reason, or --clear")
+        made_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        sub, graded = book.override(
+            args.student, args.exercise, args.question, args.score, args.reason, made_at
+        )
+    except ValueError as error:
+        print(f"relu-course override: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"{args.question} of {who} (submitted {sub.submitted_at}): {args.score:g} of "
+        f"{graded.max_score:g}, overriding the grader's {graded.score:g} ({graded.status})"
+    )
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     """Print every graded submission, and which one counts."""
     from relu_course.grading.gradebook import Gradebook
@@ -224,9 +256,13 @@ def _list(args: argparse.Namespace) -> int:
     rows = [("student", "exercise", "submitted at", "score", "counts", "note")]
     for sub in subs:
         invalid = next((r.message for r in sub.results if r.status == "invalid"), "")
+        overridden = [r.question for r in sub.results if r.status == "overridden"]
+        note = f"invalid: {invalid[:60]}" if invalid else ""
+        if overridden:
+            note = "; ".join(filter(None, (note, f"overridden: {', '.join(overridden)}")))
         rows.append((
             sub.student, sub.exercise, sub.submitted_at, f"{sub.score:g}/{sub.max_score:g}",
-            "yes" if sub.id in counting else "no", f"invalid: {invalid[:60]}" if invalid else "",
+            "yes" if sub.id in counting else "no", note,
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -412,6 +448,26 @@ def build_parser() -> argparse.ArgumentParser:
         "submission that counts, its time, and how many were graded)",
     )
     export.set_defaults(run=_export)
+
+    override = verbs.add_parser(
+        "override",
+        help="set an instructor's score for one question, with a reason",
+        description="Give QUESTION of the submission of STUDENT for EXERCISE that counts (the "
+        "latest) the score SCORE, from 0 to the question's points, instead of the grader's. "
+        "The reason is shown to the student on the feedback page, and export, feedback and "
+        "list show the override beside what the grader gave. The override belongs to that "
+        "submission: it outlives grade --regrade, and a later submission is graded as usual.",
+    )
+    override.add_argument("--gradebook", required=True, help="the SQLite gradebook")
+    override.add_argument("student", metavar="STUDENT")
+    override.add_argument("exercise", metavar="EXERCISE", help="such as 02_relu_definition")
+    override.add_argument("question", metavar="QUESTION", help="the question's id, such as relu")
+    override.add_argument("score", metavar="SCORE", type=float, nargs="?", help="the points")
+    override.add_argument("--reason", help="why; required with SCORE")
+    override.add_argument(
+        "--clear", action="store_true", help="remove the override: the grader's score counts"
+    )
+    override.set_defaults(run=_override)
 
     listing = verbs.add_parser(
         "list",

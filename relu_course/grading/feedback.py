@@ -22,7 +22,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd;
          vertical-align: top; }
 .passed { color: #1e8449; } .failed, .error, .timeout, .crashed, .invalid { color: #c0392b; }
-.missing, .not_answered { color: #b9770e; }
+.missing, .not_answered { color: #b9770e; } .overridden { color: #1f618d; }
 """
 
 _STATUS_WORDS = {
@@ -34,6 +34,7 @@ _STATUS_WORDS = {
     "missing": "missing",
     "not_answered": "not answered",
     "invalid": "could not be graded",
+    "overridden": "set by your instructor",
 }
 
 

@@ -6,6 +6,11 @@ submission is written in one transaction, in WAL mode: a grader killed mid-batch
 the submission it was grading, and every earlier row stays. The gradebook also keeps a
 fingerprint of the secret its hidden cases came from, so that a class is not graded on two
 different sets of hidden cases by mistake.
+
+An instructor can override the score of one question of one graded submission, with a reason.
+The override is kept beside the grader's result, not in place of it: every reading of the
+gradebook (export, feedback, ``list``) shows the override and what the grader gave, and it
+outlives ``grade --regrade``, which grades the same submission (the same id) again.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "Gradebook",
     "GradebookError",
+    "Override",
     "QuestionResult",
     "SubmissionRecord",
 ]
@@ -58,6 +64,14 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS overrides (
+    submission TEXT NOT NULL,
+    question TEXT NOT NULL,
+    score REAL NOT NULL,
+    reason TEXT NOT NULL,
+    made_at TEXT NOT NULL,
+    PRIMARY KEY (submission, question)
+);
 """
 
 
@@ -74,8 +88,10 @@ class QuestionResult:
         score: points earned.
         max_score: points possible.
         status: ``passed``, ``failed``, ``error``, ``timeout``, ``crashed``, ``missing``,
-            ``not_answered`` or ``invalid``; in an export with a roster, ``not_submitted``.
-        message: what happened, in words, without hidden inputs.
+            ``not_answered`` or ``invalid``; ``overridden`` when an instructor set the score;
+            in an export with a roster, ``not_submitted``.
+        message: what happened, in words, without hidden inputs; for an override, its reason
+            and what the grader gave.
     """
 
     question: str
@@ -83,6 +99,36 @@ class QuestionResult:
     max_score: float
     status: str
     message: str
+
+
+@dataclass(frozen=True)
+class Override:
+    """An instructor's score for one question of one submission.
+
+    Attributes:
+        submission: the submission's id.
+        question: the question's id.
+        score: the points given instead of the grader's.
+        reason: why, in words the student will read on the feedback page.
+        made_at: when (ISO 8601, UTC).
+    """
+
+    submission: str
+    question: str
+    score: float
+    reason: str
+    made_at: str
+
+    def apply(self, graded: QuestionResult) -> QuestionResult:
+        """The result as it counts: this score, with the reason and the grader's own result."""
+        return QuestionResult(
+            graded.question,
+            self.score,
+            graded.max_score,
+            "overridden",
+            f"{self.reason} (set by the instructor {self.made_at}; the grader gave "
+            f"{graded.score:g}, {graded.status}: {graded.message})",
+        )
 
 
 @dataclass(frozen=True)
@@ -194,8 +240,20 @@ class Gradebook:
                     ],
                 )
 
+    def overrides(self) -> dict[tuple[str, str], Override]:
+        """Every override, by submission id and question id."""
+        with self._connect() as db:
+            return {
+                (row[0], row[1]): Override(*row)
+                for row in db.execute("SELECT * FROM overrides ORDER BY made_at")
+            }
+
     def submissions(self) -> list[SubmissionRecord]:
-        """Every graded submission, ordered by student, exercise and submission time."""
+        """Every graded submission, ordered by student, exercise and submission time.
+
+        A question with an override has the overridden result (see :meth:`Override.apply`).
+        """
+        overrides = self.overrides()
         with self._connect() as db:
             rows = db.execute(
                 "SELECT * FROM submissions ORDER BY student, exercise, submitted_at, id"
@@ -204,8 +262,10 @@ class Gradebook:
             for sub, _, question, score, max_score, status, message in db.execute(
                 "SELECT * FROM results ORDER BY submission, position"
             ):
+                graded = QuestionResult(question, score, max_score, status, message)
+                override = overrides.get((sub, question))
                 results.setdefault(sub, []).append(
-                    QuestionResult(question, score, max_score, status, message)
+                    graded if override is None else override.apply(graded)
                 )
         return [
             SubmissionRecord(
@@ -229,10 +289,91 @@ class Gradebook:
             latest[sub.student, sub.exercise] = sub  # ordered by time: the last one wins
         return list(latest.values())
 
+    def counting(self, student: str, exercise: str) -> SubmissionRecord:
+        """The submission of ``student`` for ``exercise`` that counts (the latest).
+
+        Raises:
+            GradebookError: the student has no graded submission of that exercise.
+        """
+        for sub in self.latest():
+            if (sub.student, sub.exercise) == (student, exercise):
+                return sub
+        raise GradebookError(
+            f"{student} has no graded submission of exercise {exercise} in {self.path}"
+        )
+
+    def override(
+        self, student: str, exercise: str, question: str, score: float, reason: str, made_at: str
+    ) -> tuple[SubmissionRecord, QuestionResult]:
+        """Set the score of a question of the submission that counts; replaces an earlier one.
+
+        The override belongs to that submission: a later submission is graded as usual.
+
+        Args:
+            student: the student's id.
+            exercise: the exercise's id.
+            question: the question's id.
+            score: points, from 0 to the question's maximum.
+            reason: why, for the student and for whoever reads the gradebook later.
+            made_at: the time (ISO 8601) recorded with it.
+
+        Returns:
+            The submission and the grader's own result for that question.
+
+        Raises:
+            GradebookError: no such submission or question, a score out of range, or no reason.
+        """
+        sub = self.counting(student, exercise)
+        graded = self._graded(sub, question)
+        if not 0 <= score <= graded.max_score:  # also refuses NaN
+            raise GradebookError(
+                f"a score for {question} must be from 0 to {graded.max_score:g}, not {score:g}"
+            )
+        if not reason.strip():
+            raise GradebookError("an override needs a reason: the student reads it")
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO overrides VALUES (?, ?, ?, ?, ?)",
+                (sub.id, question, score, reason.strip(), made_at),
+            )
+        return sub, graded
+
+    def clear_override(self, student: str, exercise: str, question: str) -> SubmissionRecord:
+        """Remove the override of a question of the submission that counts.
+
+        Raises:
+            GradebookError: no such submission or question, or no override to remove.
+        """
+        sub = self.counting(student, exercise)
+        self._graded(sub, question)
+        with self._connect() as db:
+            removed = db.execute(
+                "DELETE FROM overrides WHERE submission = ? AND question = ?", (sub.id, question)
+            ).rowcount
+        if not removed:
+            raise GradebookError(
+                f"{question} of {student}'s submission of {sub.submitted_at} has no override"
+            )
+        return sub
+
+    def _graded(self, sub: SubmissionRecord, question: str) -> QuestionResult:
+        """The grader's own result for ``question`` of ``sub``, before any override."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT question, score, max_score, status, message FROM results "
+                "WHERE submission = ? AND question = ?",
+                (sub.id, question),
+            ).fetchone()
+        if row is None:
+            known = ", ".join(r.question for r in sub.results)
+            raise GradebookError(f"exercise {sub.exercise} has no question {question} ({known})")
+        return QuestionResult(*row)
+
     def forget(self, students: list[str] | None = None) -> int:
         """Delete the submissions of ``students`` (all when ``None``), so they are graded again.
 
-        The secret's fingerprint stays. Returns the number of submissions deleted.
+        The secret's fingerprint and the overrides stay: a submission graded again has the
+        same id, so its overrides apply again. Returns the number of submissions deleted.
         """
         where, args = ("", ()) if students is None else (
             f" WHERE student IN ({', '.join('?' * len(students))})", tuple(students)

@@ -327,3 +327,90 @@ def test_list_shows_every_submission_and_which_one_counts(klass, tmp_path, capsy
     assert lines[-1] == "4 graded submission(s) of 3 student(s); 3 count"
     assert main(["list", "--gradebook", str(tmp_path / "none.sqlite")]) == 2
     assert "no gradebook" in capsys.readouterr().err
+
+
+def test_an_override_counts_everywhere_and_keeps_what_the_grader_gave(klass, tmp_path, capsys):
+    wrong = "def count_parameters(layer_sizes):\n    return 0"
+    klass.submit("ria", "01_deep_learning", answers={"count_parameters": wrong})
+    klass.grade()
+    book = str(klass.gradebook)
+    override = ["override", "--gradebook", book, "ria", "01_deep_learning", "count_parameters"]
+    assert main([*override, "1", "--reason", "the prompt was ambiguous"]) == 0
+    assert "1 of 1, overriding the grader's 0 (failed)" in capsys.readouterr().out
+    (sub,) = [s for s in Gradebook(klass.gradebook).latest() if s.student == "ria"]
+    (result,) = [r for r in sub.results if r.question == "count_parameters"]
+    assert (result.score, result.status) == (1.0, "overridden")
+    assert result.message.startswith("the prompt was ambiguous (set by the instructor ")
+    assert "the grader gave 0, failed: " in result.message
+    assert sub.score == 6
+    out = tmp_path / "g.csv"
+    assert main(["export", "--gradebook", book, "--csv", str(out), "--summary"]) == 0
+    with out.open() as file:
+        assert {r["student"]: r["score"] for r in csv.DictReader(file)}["ria"] == "6"
+    assert main(["list", "--gradebook", book]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("ria ")]
+    assert line.split()[3] == "6/6"
+    assert line.endswith("overridden: count_parameters")
+    (page,) = [p for p in write_feedback(klass.gradebook, tmp_path / "fb") if "/ria/" in str(p)]
+    assert "set by your instructor" in page.read_text()
+    assert "the prompt was ambiguous" in page.read_text()
+    # Graded again (the same submission, the same id): the override still applies.
+    secret = str(klass.secret_file)
+    assert main(["grade", str(klass.inbox), "--gradebook", book, "--secret", secret,
+                 "--regrade", "ria"]) == 0  # fmt: skip
+    (sub,) = [s for s in Gradebook(klass.gradebook).latest() if s.student == "ria"]
+    assert sub.score == 6
+    # Cleared: the grader's score counts again.
+    assert main([*override, "--clear"]) == 0
+    (sub,) = [s for s in Gradebook(klass.gradebook).latest() if s.student == "ria"]
+    assert sub.score == 5
+    assert {r.status for r in sub.results} == {"passed", "failed"}
+    assert main([*override, "--clear"]) == 2
+    assert "has no override" in capsys.readouterr().err
+
+
+def test_an_override_belongs_to_one_submission(klass):
+    wrong = "def count_parameters(layer_sizes):\n    return 0"
+    klass.submit("sol", "01_deep_learning", answers={"count_parameters": wrong})
+    klass.grade()
+    book = Gradebook(klass.gradebook)
+    first, _ = book.override("sol", "01_deep_learning", "count_parameters", 0.5, "partly", "t0")
+    klass.submit("sol", "01_deep_learning", answers={"count_parameters": wrong})  # later
+    klass.grade()
+    subs = {s.id: s for s in book.submissions() if s.student == "sol"}
+    assert subs[first.id].score == 5.5
+    (later,) = [s for i, s in subs.items() if i != first.id]
+    assert later.score == 5  # graded as usual
+    assert book.counting("sol", "01_deep_learning").id == later.id
+
+
+def test_an_override_refuses_what_it_cannot_apply(klass, capsys):
+    klass.submit("tam", "01_deep_learning")
+    klass.grade()
+    book = str(klass.gradebook)
+    base = ["override", "--gradebook", book]
+    cases = {
+        ("nobody", "01_deep_learning", "count_parameters", "1", "--reason", "r"):
+            "nobody has no graded submission of exercise 01_deep_learning",
+        ("tam", "02_relu_definition", "relu", "1", "--reason", "r"):
+            "tam has no graded submission of exercise 02_relu_definition",
+        ("tam", "01_deep_learning", "relu", "1", "--reason", "r"):
+            "exercise 01_deep_learning has no question relu (",
+        ("tam", "01_deep_learning", "count_parameters", "2", "--reason", "r"):
+            "must be from 0 to 1, not 2",
+        ("tam", "01_deep_learning", "count_parameters", "-1", "--reason", "r"):
+            "must be from 0 to 1, not -1",
+        ("tam", "01_deep_learning", "count_parameters", "nan", "--reason", "r"):
+            "must be from 0 to 1, not nan",
+        ("tam", "01_deep_learning", "count_parameters", "1", "--reason", "  "):
+            "an override needs a reason",
+        ("tam", "01_deep_learning", "count_parameters", "1"): "give a SCORE and a --reason",
+        ("tam", "01_deep_learning", "count_parameters", "1", "--clear"):
+            "--clear takes no SCORE",
+    }  # fmt: skip
+    for args, message in cases.items():
+        assert main([*base, *args]) == 2, args
+        assert message in capsys.readouterr().err, args
+    assert Gradebook(klass.gradebook).overrides() == {}
+    (sub,) = [s for s in Gradebook(klass.gradebook).latest() if s.student == "tam"]
+    assert sub.score == 6
