@@ -357,14 +357,18 @@ def _prelu_weight(weight: npt.ArrayLike, x: Array, name: str) -> Array:
     if w.ndim > 1:
         raise ValueError(f"{name}: weight must be a scalar or 1-D, got shape {w.shape}")
     count = w.size
-    channels = x.shape[1] if x.ndim >= 2 else 1
-    if count not in (1, channels):
+    if count == 1:
+        return w.reshape(())
+    if x.ndim < 2:  # as torch: without an axis 1 there is one channel
         raise ValueError(
-            f"{name}: weight has {count} slopes but x has {channels} channels on axis 1; "
+            f"{name}: weight has {count} slopes but x, {x.ndim}-D, has no channel axis; "
+            "give one slope"
+        )
+    if count != x.shape[1]:
+        raise ValueError(
+            f"{name}: weight has {count} slopes but x has {x.shape[1]} channels on axis 1; "
             "give one slope, or one per channel"
         )
-    if count == 1 or x.ndim < 2:
-        return w.reshape(())
     return w.reshape((count,) + (1,) * (x.ndim - 2))
 
 
@@ -651,7 +655,7 @@ def sigmoid_forward(x: npt.ArrayLike) -> tuple[Array, Array]:
     Returns:
         ``(out, cache)``; the cache is ``out``, from which the derivative follows.
     """
-    out = sigmoid(x)
+    out = sigmoid(as_float_array(x, "sigmoid_forward"))  # an error names the function called
     return out, out
 
 
@@ -707,7 +711,7 @@ def tanh_forward(x: npt.ArrayLike) -> tuple[Array, Array]:
     Returns:
         ``(out, cache)``; the cache is ``out``.
     """
-    out = tanh(x)
+    out = tanh(as_float_array(x, "tanh_forward"))  # an error names the function called
     return out, out
 
 

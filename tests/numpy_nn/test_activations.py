@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -254,6 +254,18 @@ def test_dtype_and_shape_are_kept(act, dtype, shape):
 
 
 @pytest.mark.parametrize("act", ACTS, ids=IDS)
+def test_default_arguments_are_torchs(act):
+    # x up to 21 in float64: softplus's default threshold (20) decides between x and its log1p.
+    x = np.array([-3.0, -0.5, 0.0, 0.5, 19.5, 20.0, 20.5, 21.0])
+    dout = np.linspace(-1, 1, x.size)
+    expected_y, expected_dx = torch_value_and_grad(Act(act.name, *astuple(act)[1:5]), x, dout)
+    out, cache = act.forward(x)
+    assert_same_floats(act.plain(x), expected_y, 1e-15)
+    assert_same_floats(out, expected_y, 1e-15)
+    assert_same_floats(act.backward(dout, cache), expected_dx, 1e-15)
+
+
+@pytest.mark.parametrize("act", ACTS, ids=IDS)
 def test_backward_passes_numerical_gradient_check(act):
     rng = np.random.default_rng(0)
     # Scale 1: where tanh or GELU saturate, gradients near 1e-8 make any relative error large.
@@ -276,6 +288,27 @@ def test_backward_rejects_dout_of_another_shape(act):
 def test_integer_input_gets_a_clear_error(act):
     with pytest.raises(TypeError, match=r"must be a float16, float32 or float64 array.*astype"):
         act.plain(np.arange(3), **act.kwargs)
+
+
+HYPERPARAMETERS = {
+    "leaky_relu": "negative_slope", "elu": "alpha", "softplus": "beta", "gelu": "approximate",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("act", [a for a in ACTS if a.name != "relu"], ids=IDS[1:])
+def test_errors_name_the_function_and_the_argument(act):
+    # A learner calling from deep inside a network must see which call was wrong.
+    for fn in (act.plain, act.forward):
+        with pytest.raises(TypeError, match=rf"^{fn.__name__}: x must be"):
+            fn(np.arange(3), **act.kwargs)
+        arg = HYPERPARAMETERS.get(act.name.removesuffix("_tanh"))
+        if arg is not None:
+            with pytest.raises((TypeError, ValueError), match=rf"^{fn.__name__}: {arg} must"):
+                fn(np.zeros(3), **{**act.kwargs, arg: "1"})
+    _, cache = act.forward(np.zeros(3), **act.kwargs)
+    backward = act.backward.__name__
+    with pytest.raises(ValueError, match=rf"^{backward}: dout and the forward output"):
+        act.backward(np.zeros(4), cache)
 
 
 # --------------------------------------------------------------------------- the kink at 0
@@ -370,6 +403,26 @@ def test_prelu_matches_torch_values_and_both_gradients(shape, num_slopes):
     assert dw.shape == w.shape
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf - inf in dw
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("num_slopes", [1, 2])
+def test_prelu_matches_torch_on_edge_values_and_at_the_kink(dtype, num_slopes):
+    # Two channels of the edge values: the gradient at 0 and -0.0 is the slope's (x > 0 is
+    # false), a NaN input gives NaN, and -0.0 stays -0.0.
+    x = np.array([EDGE, EDGE[::-1]], dtype=dtype).T  # channels on axis 1
+    w = np.array([0.25, 0.5][:num_slopes], dtype=dtype)
+    dout = np.linspace(-2, 2, x.size).astype(dtype).reshape(x.shape)
+    xt = torch.tensor(x.astype(np.float64), requires_grad=True)
+    wt = torch.tensor(w.astype(np.float64), requires_grad=True)
+    F.prelu(xt, wt).backward(torch.tensor(dout.astype(np.float64)))
+    out, cache = A.prelu_forward(x, w)
+    dx, dw = A.prelu_backward(dout, cache)
+    expected = F.prelu(torch.tensor(x.astype(np.float64)), torch.tensor(w.astype(np.float64)))
+    assert_same_floats(out, expected.numpy().astype(dtype), tolerance(dtype))
+    assert_same_floats(dx, xt.grad.numpy().astype(dtype), tolerance(dtype))
+    np.testing.assert_allclose(dw, wt.grad.numpy(), rtol=tolerance(dtype), equal_nan=True)
+
+
 def test_prelu_weight_gradient_passes_numerical_check():
     rng = np.random.default_rng(2)
     x = away_from_kink(rng.normal(size=(3, 4, 5)))
@@ -386,6 +439,8 @@ def test_prelu_names_the_channel_mismatch():
         A.prelu(np.zeros((4, 3)), np.array([0.1, 0.2]))
     with pytest.raises(ValueError, match="scalar or 1-D"):
         A.prelu(np.zeros((4, 3)), np.zeros((3, 1)))
+    with pytest.raises(ValueError, match="weight has 2 slopes but x, 1-D, has no channel axis"):
+        A.prelu(np.zeros(4), np.array([0.1, 0.2]))
 
 
 # --------------------------------------------------------------------------- parameters
