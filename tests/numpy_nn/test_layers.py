@@ -767,3 +767,35 @@ def test_layers_keep_the_dtype_and_agree_with_float64(case, dtype):
     for grad, ref in zip(grads, grads64, strict=True):
         assert grad.dtype == dtype
         np.testing.assert_allclose(grad, ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
+# --------------------------------------------------------------------------- error messages
+
+_RNG = np.random.default_rng(3)
+# Each layer with good inputs: integer x must be refused, and a wrong-shaped dout, each in an
+# error that starts with the name of the function called.
+LAYERS = {
+    "affine": (L.affine_forward, L.affine_backward,
+               (_RNG.normal(size=(2, 3)), _RNG.normal(size=(3, 4)), _RNG.normal(size=4))),
+    "affine_relu": (L.affine_relu_forward, L.affine_relu_backward,
+                    (_RNG.normal(size=(2, 3)), _RNG.normal(size=(3, 4)), _RNG.normal(size=4))),
+    "conv2d": (L.conv2d_forward, L.conv2d_backward,
+               (_RNG.normal(size=(1, 2, 4, 4)), _RNG.normal(size=(3, 2, 3, 3)),
+                _RNG.normal(size=3))),
+    "maxpool2d": (L.maxpool2d_forward, L.maxpool2d_backward, (_RNG.normal(size=(1, 2, 4, 4)),)),
+    "rnn_step": (L.rnn_step_forward, L.rnn_step_backward,
+                 (_RNG.normal(size=(2, 3)), _RNG.normal(size=(2, 4)), _RNG.normal(size=(3, 4)),
+                  _RNG.normal(size=(4, 4)), _RNG.normal(size=4))),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_layer_errors_name_the_function_called(name):
+    forward, backward, inputs = LAYERS[name]
+    # The sandwich is its two layers called in turn: the affine layer checks the inputs.
+    checker = "affine_forward" if name == "affine_relu" else forward.__name__
+    with pytest.raises(TypeError, match=rf"^{checker}: x must be a float16"):
+        forward(np.ones(inputs[0].shape, dtype=np.int64), *inputs[1:])
+    out, cache = forward(*inputs)
+    with pytest.raises(ValueError, match=rf"^{backward.__name__}: d"):
+        backward(np.zeros((*out.shape, 1)), cache)
