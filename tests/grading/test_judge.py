@@ -133,6 +133,7 @@ def test_evaluate_runs_before_the_score_rule():
 
 def test_whole_numbers_are_shown_as_whole_numbers_and_one_position_is_singular():
     verdict = compare(9, 6.0, what="count_parameters([2, 3])")
+    assert not verdict.ok
     assert (verdict.reason, verdict.detail) == (
         "count_parameters([2, 3]): wrong value",
         "expected 9, got 6",
@@ -151,6 +152,56 @@ def test_a_special_value_at_the_first_wrong_position_is_named_by_kind_only():
     assert verdict.reason.endswith("(the first: 0 expected, NaN returned)")
     verdict = compare(np.array([-np.inf, 1.0]), np.array([-1e300, 1.0]))
     assert verdict.reason.endswith("(the first: -inf expected, a negative number returned)")
+    verdict = compare(np.array([np.inf, 0.0]), np.array([-np.inf, 0.0]))
+    assert verdict.reason.endswith("(the first: +inf expected, -inf returned)")
+    verdict = compare(np.array([0.0]), np.array([0.5]))
+    assert verdict.reason.endswith("(the first: 0 expected, a positive number returned)")
     assert "300" not in verdict.reason
     plain = compare(np.array([1.0, 2.5]), np.array([1.5, 2.5]))
     assert plain.reason == "the answer: wrong values at 1 of 2 positions"
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    ("expected", "got", "kwargs", "ok"),
+    [
+        # Numbers: NaN only matches NaN, and both tolerances are used.
+        (NAN, NAN, {}, True),
+        (1.0, NAN, {}, False),
+        (NAN, 1.0, {}, False),
+        (1000.0, 1000.0005, {}, True),  # relative: 5e-7 of the value
+        (1000.0, 1000.005, {}, False),
+        (0.0, 1e-10, {}, True),  # absolute, where nothing is relative to 0
+        (0.0, 1e-8, {}, False),
+        (3, 4, {}, False),
+        (3, np.int64(3), {}, True),
+        # Bools: only a bool, and only the right one.
+        (True, np.True_, {}, True),
+        (True, False, {}, False),
+        (True, 1, {}, False),
+        # Tuples: the type, then each item with the same tolerances and dtype rule.
+        ((1.0, 2.0), 3.0, {}, False),
+        ((np.array([1.0]),), (np.array([1.0005]),), {"rtol": 1e-3}, True),
+        ((np.array([1.0]),), (np.array([1.0005]),), {}, False),
+        ((np.array([0.0]),), (np.array([1e-4]),), {"atol": 1e-3}, True),
+        ((np.zeros(2, np.float32),), (np.zeros(2),), {"exact_dtype": False}, True),
+        ((np.zeros(2, np.float32),), (np.zeros(2),), {}, False),
+        # Arrays of something other than numbers, even when any dtype is accepted.
+        (np.zeros(2), np.array(["a", "b"]), {"exact_dtype": False}, False),
+        (np.zeros(2), np.array([False, False]), {"exact_dtype": False}, True),
+    ],
+)
+def test_every_kind_of_answer_passes_or_fails_as_it_should(expected, got, kwargs, ok):
+    verdict = compare(expected, got, **kwargs)
+    assert verdict.ok is ok, verdict
+    assert bool(verdict.reason) is not ok  # a failure always says why
+
+
+def test_a_value_of_another_type_names_both_types():
+    assert compare((1.0, 2.0), 3.0).reason == "the answer: expected a tuple of 2 values, got float"
+    verdict = compare(np.zeros(2), np.array(["a", "b"]), exact_dtype=False)
+    assert verdict.reason == "the answer: expected numbers, got an array of dtype <U1"
+    with pytest.raises(TypeError, match="cannot judge an expected answer of type str"):
+        compare("relu", "relu")
