@@ -14,7 +14,9 @@ from relu_course.torch_nn import functional as TF
 from tests.strategies import float_arrays
 from tests.torch_nn.bits import FLOAT_DTYPES, assert_same_bits
 
-EDGE = [float("nan"), float("-inf"), -30.0, -1.0, -1e-30, -0.0, 0.0, 1e-30, 0.5, 25.0, float("inf")]
+# 7.0 and 20.5: softplus's threshold, 10 below (with beta 2) and 20 by default, decides there.
+EDGE = [float("nan"), float("-inf"), -30.0, -1.0, -1e-30, -0.0, 0.0, 1e-30, 0.5, 7.0, 20.5, 25.0,
+        float("inf")]  # fmt: skip
 
 # (ours, the oracle) with the same arguments.
 PAIRS = {
@@ -44,6 +46,23 @@ def grad_of(fn, x):
 def test_values_and_gradients_match_torch(name, dtype):
     ours, theirs = PAIRS[name]
     x = torch.tensor(EDGE, dtype=torch.float64).to(dtype)
+    assert_same_bits(ours(x), theirs(x))
+    assert_same_bits(grad_of(ours, x), grad_of(theirs, x))
+
+
+# Called with the input alone: the default arguments must be torch's.
+DEFAULTS = {
+    "leaky_relu": (TF.leaky_relu, F.leaky_relu),
+    "elu": (TF.elu, F.elu),
+    "gelu": (TF.gelu, F.gelu),
+    "softplus": (TF.softplus, F.softplus),
+}
+
+
+@pytest.mark.parametrize("name", DEFAULTS)
+def test_default_arguments_are_torchs(name):
+    ours, theirs = DEFAULTS[name]
+    x = torch.tensor(EDGE, dtype=torch.float64)
     assert_same_bits(ours(x), theirs(x))
     assert_same_bits(grad_of(ours, x), grad_of(theirs, x))
 
