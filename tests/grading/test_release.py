@@ -70,6 +70,20 @@ def test_student_version_drops_outputs_and_keeps_metadata():
     assert ids == [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
 
 
+def test_student_version_stubs_markdown_as_text_and_drops_run_metadata():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("Why?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION"),
+        nbformat.v4.new_code_cell("x = 1\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION"),
+    ]
+    nb.cells[1].metadata["execution"] = {"iopub.execute_input": "2026-11-02T09:00:00Z"}
+    student = student_version(nb)
+    assert student.cells[0].source == "Why?\nYOUR ANSWER HERE"
+    assert student.cells[1].source == "x = 1\nraise NotImplementedError()"
+    assert "execution" not in student.cells[1].metadata  # when the instructor ran it
+    assert "execution" in nb.cells[1].metadata  # the source is not changed
+
+
 def test_committed_student_versions_are_current():
     assert check_released(SOURCE, STUDENT) == []
 
@@ -115,6 +129,16 @@ def test_check_finds_a_leaked_solution_and_a_missing_notebook(copies):
     problems = [str(p) for p in check_released(source, out)]
     assert any("01_deep_learning.ipynb: missing" in p for p in problems)
     assert any("contains solution line 'return (x > 0).astype(x.dtype)'" in p for p in problems)
+
+
+def test_check_reports_every_unreadable_student_version(copies):
+    source, out = copies
+    for name in ("01_deep_learning.ipynb", "02_relu_definition.ipynb"):
+        (out / name).write_text("{not json")
+    problems = [str(p) for p in check_released(source, out)]
+    unreadable = [p for p in problems if "not a readable notebook" in p]
+    assert len(unreadable) == 2
+    assert not any("03_properties" in p for p in problems)  # the others are fine
 
 
 def test_cli_release_and_check(copies, capsys):

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from relu_course.cli import main
-from relu_course.grading.submit import NotebookError, submit
+from relu_course.grading.submit import NotebookError, answer_cells, notebook_exercise, submit
 from tests.grading.conftest import SOURCES, STUDENT
 
 
@@ -94,3 +94,29 @@ def test_a_mistyped_inbox_is_refused_and_a_misnamed_file_is_pointed_out(tmp_path
     out, err = capsys.readouterr()
     assert "exercise:  01_deep_learning (read from the notebook)" in out
     assert "named 02_relu_definition but holds exercise 01_deep_learning" in err
+
+
+def _cell(grade_id: object, solution: bool) -> dict:
+    nbgrader = {"grade_id": grade_id, "solution": solution, "grade": not solution}
+    return {"cell_type": "code", "source": "", "metadata": {"nbgrader": nbgrader}}
+
+
+def test_answer_cells_are_solution_cells_with_a_grade_id():
+    nb = {"cells": [
+        _cell("relu", True),
+        _cell("relu_tests", False),  # an autograder test cell: graded, but not an answer
+        _cell(7, True),  # not a usable id
+        {"cell_type": "code", "source": "", "metadata": {}},
+        _cell("relu", True),  # a duplicate: both indexes, for the grader to report
+    ]}  # fmt: skip
+    assert answer_cells(nb) == {"relu": [0, 4]}
+
+
+def test_the_exercise_comes_from_the_metadata_then_from_the_answer_cells():
+    cells = [_cell("count_parameters", True)]  # a question of exercise 01
+    named = {"metadata": {"relu_course": {"exercise": "02_relu_definition"}}, "cells": cells}
+    assert notebook_exercise(named).id == "02_relu_definition"
+    unknown = {"metadata": {"relu_course": {"exercise": "99_nothing"}}, "cells": cells}
+    assert notebook_exercise(unknown).id == "01_deep_learning"
+    assert notebook_exercise({"metadata": [], "cells": cells}).id == "01_deep_learning"
+    assert notebook_exercise({"metadata": {}, "cells": [_cell("nothing", True)]}) is None
