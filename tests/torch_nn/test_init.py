@@ -85,6 +85,18 @@ def test_he_uses_negative_slope():
     assert _empirical_std(layer) == pytest.approx(math.sqrt(1 / 2000), rel=0.03)
 
 
+@pytest.mark.parametrize(
+    ("scheme", "slope", "expected"),
+    [("he", 1.0, math.sqrt(1 / 2000)), ("he", 0.0, math.sqrt(2 / 2000)),
+     ("xavier", 0.0, math.sqrt(2 / 2200))],
+)  # fmt: skip
+def test_without_a_seed_the_same_scheme_and_slope_are_used(scheme, slope, expected):
+    torch.manual_seed(0)  # the global state, which an unseeded call draws from
+    layer = nn.Linear(2000, 200)
+    init_weights(layer, scheme, negative_slope=slope)
+    assert _empirical_std(layer) == pytest.approx(expected, rel=0.03)
+
+
 def test_grouped_conv_fan_in_counts_channels_per_group():
     layer = nn.Conv2d(64, 256, 3, groups=4)
     init_weights(layer, "he", seed=0)
