@@ -192,7 +192,7 @@ def _median_seconds(
 @dataclass(frozen=True)
 class _Case:
     name: str
-    fn: Callable[[], Any]
+    fn: Callable[[], Any]  # returns what it computed (tests check it is what the name says)
     library: str
     family: str  # whose copy is the baseline: numpy or torch
     function: str = "relu"
@@ -201,26 +201,36 @@ class _Case:
     streams: int = 2  # arrays of n elements read or written by one call
 
 
-def _numpy_cases(n: int, dtype: str) -> list[_Case]:
+def _numpy_inputs(n: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """The input and the upstream gradient of the NumPy cases: ``n`` normal samples each."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(n).astype(_NUMPY_DTYPES[dtype])
+    return x, rng.standard_normal(n).astype(x.dtype)
+
+
+def _numpy_cases(x: np.ndarray, dout: np.ndarray) -> list[_Case]:
     from relu_course.numpy_nn import _parallel
     from relu_course.numpy_nn import activations as act
 
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(n).astype(_NUMPY_DTYPES[dtype])
-    y, dout = np.empty_like(x), rng.standard_normal(n).astype(x.dtype)
-    dx, cache = np.empty_like(x), act.relu(x)
+    n = x.size
+    y, dx, cache = np.empty_like(x), np.empty_like(x), act.relu(x)
     numpy = functools.partial(_Case, library="numpy", family="numpy")
     course = functools.partial(_Case, library="course", family="numpy")
 
-    def copy_in_parts() -> None:
+    def copy() -> np.ndarray:
+        np.copyto(y, x)
+        return y
+
+    def copy_in_parts() -> np.ndarray:
         _parallel.in_parts(n, lambda lo, hi: np.copyto(y[lo:hi], x[lo:hi]))
+        return y
 
     # The copy split as the course's ReLU splits: only where it splits (large arrays, 2+ cores).
     parts = _parallel.threads() if n >= _parallel.PARALLEL_MIN else 1
     split_copy = [numpy(f"np.copyto(y, x), {parts} threads", copy_in_parts, function="copy",
                         allocates=False)] if parts > 1 else []  # fmt: skip
     return [
-        numpy("np.copyto(y, x)", lambda: np.copyto(y, x), function="copy", allocates=False),
+        numpy("np.copyto(y, x)", copy, function="copy", allocates=False),
         *split_copy,
         course("relu(x, out=y)", lambda: act.relu(x, out=y), allocates=False),
         course("relu_backward(dout, cache, out=dx)",
@@ -243,15 +253,21 @@ def _numpy_cases(n: int, dtype: str) -> list[_Case]:
     ]  # fmt: skip
 
 
-def _torch_cases(n: int, dtype: str, device: str) -> list[_Case]:
+def _torch_inputs(n: int, dtype: str, device: str) -> tuple[Any, Any]:
+    """The input and the upstream gradient of the torch cases: ``n`` normal samples each."""
+    import torch
+
+    gen = torch.Generator(device=device).manual_seed(0)
+    x = torch.randn(n, generator=gen, device=device).to(getattr(torch, dtype))
+    return x, torch.randn(n, generator=gen, device=device).to(x.dtype)
+
+
+def _torch_cases(x: Any, g: Any) -> list[_Case]:
     import torch
     import torch.nn.functional as F
 
     from relu_course.torch_nn import autograd, triton
 
-    gen = torch.Generator(device=device).manual_seed(0)
-    x = torch.randn(n, generator=gen, device=device).to(getattr(torch, dtype))
-    g = torch.randn(n, generator=gen, device=device).to(x.dtype)
     y, dx, out = torch.empty_like(x), torch.empty_like(x), torch.relu(x)
     leaf = x.clone().requires_grad_()
     course_out = autograd.relu(leaf)
@@ -270,14 +286,14 @@ def _torch_cases(n: int, dtype: str, device: str) -> list[_Case]:
         pt("torch.where(x > 0, x, 0)", lambda: torch.where(x > 0, x, 0)),
         course("ReLUFunction.apply(x)", lambda: autograd.relu(x)),
         course("ReLUFunction backward",
-               lambda: torch.autograd.grad(course_out, leaf, g, retain_graph=True),
+               lambda: torch.autograd.grad(course_out, leaf, g, retain_graph=True)[0],
                direction="backward", streams=3),
         pt("torch.sigmoid(x)", lambda: torch.sigmoid(x), function="sigmoid"),
         pt("torch.tanh(x)", lambda: torch.tanh(x), function="tanh"),
         pt("F.gelu(x)", lambda: F.gelu(x), function="gelu"),
         pt("F.elu(x)", lambda: F.elu(x), function="elu"),
     ]  # fmt: skip
-    if device == "cuda" and triton.supports(x):
+    if x.is_cuda and triton.supports(x):
         tr = functools.partial(_Case, library="triton", family="torch")
         cases += [
             tr("triton relu_forward(x)", lambda: triton.relu_forward(x)),
@@ -352,7 +368,7 @@ def run_bench(
     sync: Callable[[], None] = _no_sync
     calls = 1
     if device == "cpu" and dtype in _NUMPY_DTYPES:
-        cases += _numpy_cases(size, dtype)
+        cases += _numpy_cases(*_numpy_inputs(size, dtype))
     try:
         import torch
     except ImportError:
@@ -363,7 +379,7 @@ def run_bench(
             if not torch.cuda.is_available():
                 raise ValueError("device cuda: torch sees no CUDA device on this machine")
             sync, calls = torch.cuda.synchronize, CUDA_CALLS_PER_SAMPLE
-        cases += _torch_cases(size, dtype, device)
+        cases += _torch_cases(*_torch_inputs(size, dtype, device))
     if not cases:
         raise ValueError(f"nothing to measure for {dtype} on {device}")
     itemsize = np.dtype(np.float16).itemsize if dtype == "bfloat16" else np.dtype(dtype).itemsize

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
+import torch
 
 from relu_course.bench import BenchResult, parse_size, run_bench
 from relu_course.cli import main
@@ -152,3 +154,52 @@ def test_large_arrays_get_a_copy_split_as_the_relu_is_and_the_faster_copy_is_the
     assert by_name[fastest].ratio == 1.0
     assert by_name["relu(x, out=y)"].baseline == fastest
     assert "np.copyto(y, x), 2 threads" in run.table()
+
+
+def _expected(function: str, direction: str, x, dout):
+    """What a case of this function and direction must return, from NumPy or torch."""
+    import torch
+    import torch.nn.functional as F
+
+    if function == "copy":
+        return x
+    if function == "relu":
+        return np.maximum(x, 0) if direction == "forward" else dout * (x > 0)
+    t = torch.from_numpy(x)
+    return {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "gelu": F.gelu, "elu": F.elu}[function](
+        t
+    ).numpy()
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_every_case_computes_what_its_name_says(dtype, device, monkeypatch):
+    # A case that did nothing, or something cheaper, would be timed as fast as memory.
+    from relu_course import bench
+    from relu_course.numpy_nn import _parallel
+
+    monkeypatch.setattr(_parallel, "PARALLEL_MIN", 4 * _parallel.ROW)  # the split copy too
+    x, dout = bench._numpy_inputs(4 * _parallel.ROW + 3, dtype)
+    cases = bench._numpy_cases(x, dout) if device == "cpu" else []
+    cases += bench._torch_cases(*(torch.from_numpy(a).to(device) for a in (x, dout)))
+    assert len({c.name for c in cases}) == len(cases) > (25 if device == "cpu" else 13)
+    if device == "cuda":  # where Triton is, its kernels are cases too
+        from relu_course.torch_nn import triton
+
+        assert any(c.library == "triton" for c in cases) == triton.available()
+    for case in cases:
+        # Run twice, the first result spoiled in between: a case writing into an existing
+        # array must write it again, not return what an earlier case left there.
+        case.fn()[...] = np.nan
+        got = case.fn()
+        got = got.cpu().numpy() if isinstance(got, torch.Tensor) else got
+        assert isinstance(got, np.ndarray), case.name
+        assert got.dtype == x.dtype, case.name
+        rtol = 1e-12 if case.function in ("copy", "relu") else 1e-5
+        np.testing.assert_allclose(
+            got,
+            _expected(case.function, case.direction, x, dout),
+            rtol=rtol,
+            atol=rtol,
+            err_msg=case.name,
+        )
