@@ -686,6 +686,23 @@ def test_an_output_flood(klass):
     assert_only(klass.results("flood"), {})
 
 
+def test_an_answer_file_grows_no_larger_than_the_file_limit(klass):
+    # The answer files are the worker's to write, so no wall keeps it out of them: the file
+    # size limit stops a submission that writes the grader's disk full through one.
+    grow = (
+        "def count_parameters(layer_sizes):\n"
+        "    with open('out/count_parameters.json', 'ab') as f:\n"
+        f"        for _ in range({LIMITS.file_mb + 1}):\n"
+        "            f.write(bytes(2**20))\n"
+        "    return sum(a * b + b for a, b in zip(layer_sizes, layer_sizes[1:]))\n"
+    )
+    klass.submit("grower", "01_deep_learning", answers={"count_parameters": grow})
+    klass.grade()
+    results = klass.results("grower")
+    assert_only(results, {"count_parameters": "error"})
+    assert "OSError: [Errno 27] File too large" in results["count_parameters"][2]
+
+
 @WALLS
 def test_a_disk_filler_gets_no_more_than_its_disk_quota(klass, monkeypatch, walls):
     # Writes 4 MiB files wherever it can, and answers correctly only if it could not write
