@@ -264,6 +264,9 @@ def run_worker(job_dir: Path, limits: Limits, *, sandbox: bool) -> WorkerRun:
             os.killpg(process.pid, signal.SIGKILL)
             returncode = process.wait()
             timed_out = True
+    if sandbox and returncode > 128:
+        # bubblewrap's init reports a worker killed by signal N as exit status 128 + N.
+        returncode = 128 - returncode
     with (job_dir / "worker.log").open("rb") as log:
         log.seek(max(0, (job_dir / "worker.log").stat().st_size - 2000))
         stderr = log.read().decode(errors="replace")

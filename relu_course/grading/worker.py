@@ -78,7 +78,8 @@ def _confine(job: dict[str, Any], job_dir: Path) -> None:
         os.setuid(NOBODY)
     mb = 2**20
     cpu, memory, size = limits["cpu_seconds"], limits["memory_mb"] * mb, limits["file_mb"] * mb
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    # SIGXCPU at the limit, which names the cause; SIGKILL a second later if it is caught.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

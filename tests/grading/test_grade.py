@@ -542,6 +542,30 @@ def test_many_cells_that_end_the_process_do_not_hold_the_grader(klass, monkeypat
     assert "grading gave up on the rest" in message
 
 
+@WALLS
+def test_a_busy_loop_that_swallows_timeouts_meets_the_cpu_limit(klass, monkeypatch, walls):
+    # A loop that catches the case timeout and spins on: with a wall-clock limit longer than
+    # the CPU limit, the CPU limit is what stops it, and the message says so.
+    spin = (
+        "def count_parameters(layer_sizes):\n"
+        "    while True:\n"
+        "        try:\n"
+        "            while True:\n"
+        "                pass\n"
+        "        except BaseException:\n"
+        "            pass\n"
+    )
+    use_walls(walls, monkeypatch)
+    klass.submit("spinner", "01_deep_learning", answers={"count_parameters": spin})
+    limits = dataclasses.replace(
+        LIMITS, cpu_seconds=3, wall_seconds=12, cell_seconds=1, case_seconds=1
+    )
+    grade_inbox(klass.inbox, klass.gradebook, SECRET, limits=limits, warn=lambda text: None)
+    results = klass.results("spinner")
+    assert_only(results, {"count_parameters": "crashed"})
+    assert "used more than 3 s of CPU time" in results["count_parameters"][2]
+
+
 def test_a_submission_has_a_time_budget_across_its_runs(klass):
     # Cells that swallow their timeout are each killed at the wall-clock limit, one run each.
     def hangers(nb):
