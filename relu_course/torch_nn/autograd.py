@@ -9,8 +9,9 @@ with respect to the input.
 
 The semantics are PyTorch's, bit for bit (the tests compare them with ``torch.relu``):
 
-* forward ``x < 0 ? 0 : x``, so NaN stays NaN, ``-inf`` becomes 0, ``-0.0`` stays ``-0.0`` and
-  integer tensors keep their dtype;
+* forward ``max(x, 0)``, where NaN stays NaN, ``-inf`` becomes 0 and integer tensors keep
+  their dtype; ``-0.0`` stays ``-0.0`` on the CPU and becomes ``0.0`` on CUDA, as with
+  ``torch.relu`` (PyTorch's two kernels differ there);
 * backward ``result <= 0 ? 0 : grad``, as PyTorch's ``threshold_backward``: the derivative at 0
   is 0, and where the input was NaN the gradient passes through.
 
@@ -30,17 +31,17 @@ __all__ = ["LeakyReLUFunction", "ReLUFunction", "leaky_relu", "relu"]
 
 
 def _relu_forward_impl(x: torch.Tensor) -> torch.Tensor:
-    """Compute the ReLU values proper: ``0`` where ``x < 0``, else ``x`` itself.
+    """Compute the ReLU values proper: ``max(x, 0)``, NaN kept.
 
     This is the one place a device-specific kernel plugs in: on CUDA, with Triton installed,
     the kernel of :mod:`relu_course.torch_nn.triton`. Everything around it (checks, saving for
     the backward pass) is the same on every device.
-    ``x < 0`` rather than ``x > 0`` is what keeps NaN (``NaN < 0`` is false) and ``-0.0``.
     """
     if x.is_cuda and triton.supports(x):
         return triton.relu_forward(x)
-    # The same as torch.where(x < 0, 0, x), in one pass instead of three: clamp_min keeps NaN
-    # and -0.0 (the tests compare it with torch.relu bit for bit).
+    # torch.relu's own kernel, in one pass: it keeps NaN, where torch.where(x > 0, x, 0) would
+    # give 0, and gives for -0.0 what torch.relu gives on this device (the tests compare them
+    # bit for bit).
     return torch.clamp_min(x, 0)
 
 
@@ -81,7 +82,7 @@ class ReLUFunction(torch.autograd.Function):
             x: input tensor of a real dtype (floating point or integer; not bool).
 
         Returns:
-            ``x < 0 ? 0 : x``, a new tensor of ``x``'s shape and dtype.
+            ``max(x, 0)`` with NaN kept, a new tensor of ``x``'s shape and dtype.
 
         Raises:
             TypeError: ``x`` is not a tensor, or is bool or complex.
@@ -207,7 +208,8 @@ def relu(x: torch.Tensor) -> torch.Tensor:
         x: input tensor of a real dtype (floating point or integer).
 
     Returns:
-        ``x < 0 ? 0 : x``, with the same values and gradients as ``torch.relu``.
+        ``max(x, 0)``, with the same values (bit for bit, on each device) and gradients as
+        ``torch.relu``.
 
     Shape:
         - Input: :math:`(*)`, any number of dimensions.

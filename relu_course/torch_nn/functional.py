@@ -46,7 +46,8 @@ def relu(x: torch.Tensor, inplace: bool = False) -> torch.Tensor:
 
     Derivative: :math:`\operatorname{ReLU}'(x) = 1` for :math:`x > 0` and :math:`0` for
     :math:`x \le 0`; at the kink :math:`x = 0` PyTorch, and the course, take the subgradient 0.
-    NaN stays NaN and ``-0.0`` stays ``-0.0``.
+    NaN stays NaN. ``-0.0`` gives what ``torch.relu`` gives on the same device: ``-0.0`` on
+    the CPU, ``0.0`` on CUDA.
 
     Args:
         x: input tensor of any shape and a real dtype (integers keep their dtype).

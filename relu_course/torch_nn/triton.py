@@ -1,8 +1,10 @@
 """ReLU forward and backward as Triton kernels, for CUDA tensors.
 
 Each kernel reads and writes every element once, so it runs at the GPU's memory bandwidth, like
-a copy. The semantics are PyTorch's: forward ``x < 0 ? 0 : x`` (NaN stays NaN, ``-0.0`` stays
-``-0.0``), backward ``result <= 0 ? 0 : grad`` (as ``threshold_backward``).
+a copy. The semantics are those of PyTorch's own CUDA kernels, bit for bit: forward
+``x <= 0 ? 0 : x`` (NaN stays NaN; ``-0.0`` becomes ``0.0``, as ``torch.relu`` gives on CUDA,
+where on the CPU it keeps ``-0.0``), backward ``result <= 0 ? 0 : grad`` (as
+``threshold_backward``).
 
 Triton is optional: where it is missing, or where there is no CUDA device, :func:`available` is
 false and :class:`~relu_course.torch_nn.autograd.ReLUFunction` computes with PyTorch's own
@@ -36,8 +38,9 @@ __all__ = [
     "supports",
 ]
 
-#: Elements per program: enough work per block to keep the memory system busy.
-BLOCK = 4096
+#: Elements per program, with Triton's default of 4 warps: 8 per thread. On an H200 this ran at
+#: the speed of a copy in float32 and bfloat16; blocks of 2048 to 16384 were 1 to 6% slower.
+BLOCK = 1024
 _DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 #: Whether Triton's interpreter runs the kernels (``TRITON_INTERPRET=1`` at import), on the CPU.
 INTERPRETED = triton is not None and os.environ.get("TRITON_INTERPRET") == "1"
@@ -91,8 +94,9 @@ if triton is not None:
         offsets = tl.program_id(0) * block + tl.arange(0, block)
         mask = offsets < n
         x = tl.load(x_ptr + offsets, mask=mask)
-        # x < 0 is false for NaN and -0.0, so both pass through unchanged.
-        tl.store(y_ptr + offsets, tl.where(x < 0, tl.full(x.shape, 0, x.dtype), x), mask=mask)
+        # NaN <= 0 is false, so NaN passes through; -0.0 <= 0 is true, so -0.0 becomes +0.0,
+        # which is what torch.relu (a max with 0) gives on CUDA.
+        tl.store(y_ptr + offsets, tl.where(x <= 0, tl.full(x.shape, 0, x.dtype), x), mask=mask)
 
     @triton.jit
     def _backward_kernel(g_ptr, y_ptr, dx_ptr, n, block: tl.constexpr):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202

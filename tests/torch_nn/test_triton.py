@@ -1,4 +1,4 @@
-"""The Triton ReLU kernels: PyTorch's semantics bit for bit, any size and layout.
+"""The Triton ReLU kernels: PyTorch's CUDA semantics bit for bit, any size and layout.
 
 The kernels run compiled on CUDA. Where there is no CUDA device they run under Triton's
 interpreter on the CPU (a copy of the module imported with ``TRITON_INTERPRET=1``), so every
@@ -57,6 +57,17 @@ def inputs(n: int, dtype: torch.dtype, device: str) -> torch.Tensor:
     return x.to(device)
 
 
+def cuda_relu(x: torch.Tensor) -> torch.Tensor:
+    """What ``torch.relu`` gives on CUDA, on any device: ``x <= 0 ? +0.0 : x``, NaN kept.
+
+    PyTorch's CPU kernel differs only in keeping ``-0.0``; the kernels follow the CUDA one.
+    """
+    expected = torch.where(x <= 0, torch.zeros_like(x), x)
+    if x.is_cuda:
+        assert_same_bits(expected, torch.relu(x))
+    return expected
+
+
 def skip_bfloat16_under_interpreter(module: ModuleType, dtype: torch.dtype) -> None:
     if module.INTERPRETED and dtype == torch.bfloat16:
         pytest.skip(
@@ -92,7 +103,7 @@ def test_kernels_match_torch_bitwise(kernels, dtype, n):
     x = inputs(n, dtype, device)
     g = torch.randn(n).to(dtype).to(device)
     out = module.relu_forward(x)
-    assert_same_bits(out, torch.relu(x))
+    assert_same_bits(out, cuda_relu(x))
     expected = torch.ops.aten.threshold_backward(g, torch.relu(x), 0)
     assert_same_bits(module.relu_backward(g, out), expected)
 
@@ -106,10 +117,22 @@ def test_non_contiguous_and_shaped_inputs(kernels, dtype):
         out = module.relu_forward(x)
         assert out.shape == x.shape
         assert out.is_contiguous()
-        assert_same_bits(out, torch.relu(x).contiguous())
+        assert_same_bits(out, cuda_relu(x).contiguous())
         g = torch.ones_like(x)
         expected = torch.ops.aten.threshold_backward(g, torch.relu(x), 0).contiguous()
         assert_same_bits(module.relu_backward(g, torch.relu(x)), expected)
+
+
+def test_torch_relu_gives_minus_zero_on_the_cpu_and_plus_zero_on_cuda():
+    # Why the kernels' reference is cuda_relu, not torch.relu on the device at hand.
+    devices = ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
+    for device, minus_zero_kept in zip(devices, [True, False], strict=False):
+        for dtype in FLOAT_DTYPES:
+            x = torch.tensor([-0.0, float("nan"), -1.0], dtype=dtype, device=device)
+            y = torch.relu(x)
+            assert bool(y[0].signbit()) is minus_zero_kept, (device, dtype)
+            assert bool(y[1].isnan()), (device, dtype)
+            assert bool(y[2] == 0), (device, dtype)
 
 
 def test_empty_tensor(kernels):
