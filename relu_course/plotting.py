@@ -611,7 +611,8 @@ def plot_copy_ratios(
     from matplotlib.patches import Patch
 
     handles = [Patch(color=colour, label=function) for function, colour in colour_of.items()]
-    ax.legend(handles=handles, loc="best", fontsize=8)
+    # Outside the axes, on the right: bars near 1 leave no free corner inside.
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return ax
 
 
