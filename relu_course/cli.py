@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from relu_course import __version__
+from relu_course.bench import CUDA_CALLS_PER_SAMPLE
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -514,7 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--repeats",
         type=int,
         default=9,
-        help="timed samples, median kept (default 9); on CUDA a sample times 10 calls in a row",
+        help=f"timed samples, median kept (default 9); on CUDA a sample times "
+        f"{CUDA_CALLS_PER_SAMPLE} calls in a row",
     )
     bench.add_argument("--json", help="also write the results, machine and versions as JSON")
     bench.set_defaults(run=_bench)
