@@ -466,13 +466,14 @@ def test_sigmoid_and_softplus_do_not_overflow():
 
 
 # --------------------------------------------------------------------------- the fast path
-# Large contiguous arrays take the row-wise path (np.maximum(zeros, x) over rows of A._ROW);
-# it must give exactly what the exact path and torch give, with specials in every position:
-# the first row, a row boundary, the last full row and the ragged tail.
+# Large contiguous arrays take the row-wise path (np.maximum(zeros, x) over rows of A._ROW, the
+# backward pass over rows of A._GRAD_ROW); it must give exactly what the exact path and torch
+# give, with specials in every position: the first row, row boundaries, the ragged tail.
 def _with_specials(n: int, dtype: type) -> np.ndarray:
     x = np.random.default_rng(3).standard_normal(n).astype(dtype)
     specials = np.array([-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, -1e-30, 1e-30], dtype)
-    for start in (0, A._ROW - 4, A._ROW, 2 * A._ROW - 1, n - specials.size):
+    starts = (0, A._ROW - 4, A._ROW, 2 * A._ROW - 1, A._GRAD_ROW - 3, A._GRAD_ROW)
+    for start in (*starts, n - specials.size):
         if start + specials.size <= n:
             x[start : start + specials.size] = specials
     return x
@@ -523,7 +524,7 @@ def threshold_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 @pytest.mark.parametrize("extra", [0, 1, 37])
 def test_relu_backward_rows_match_torch_on_large_arrays(dtype, extra):
-    x = _with_specials(3 * A._ROW + extra, dtype)
+    x = _with_specials(2 * A._GRAD_ROW + extra, dtype)
     dout = _with_specials(x.size, dtype)[::-1].copy()  # NaN and infinities in dout too
     _, cache = A.relu_forward(x)
     expected = threshold_backward(dout, x)
