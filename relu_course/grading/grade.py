@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from relu_course.grading import codec, landlock
+from relu_course.grading import codec, landlock, seccomp
 from relu_course.grading.check import describe_case
 from relu_course.grading.gradebook import Gradebook, QuestionResult, SubmissionRecord
 from relu_course.grading.questions import Case, Exercise, Question, exercises
@@ -60,16 +60,16 @@ __all__ = [
 
 NO_SANDBOX_WARNING = (
     "WARNING: bwrap (bubblewrap) is not installed and this kernel has no Landlock: submissions "
-    "run WITHOUT the sandbox, with resource limits only. Submitted code can read and write "
-    "every file this user can, and use the network. Install bubblewrap (apt-get install "
+    "run WITHOUT the sandbox, with resource limits{filter} only. Submitted code can read and "
+    "write every file this user can{network}. Install bubblewrap (apt-get install "
     "bubblewrap) before grading for real."
 )
 
 LANDLOCK_ONLY_WARNING = (
     "WARNING: bwrap (bubblewrap) is not installed: submissions run WITHOUT the sandbox, "
-    "confined by Landlock and the resource limits only. They cannot read the secret, the "
-    "gradebook or other submissions, write outside their job, or trace the grader; but they "
-    "see this machine's processes, their temporary files have no size limit, and {missing}. "
+    "confined by Landlock{filter} and the resource limits only. They cannot read the secret, the "
+    "gradebook or other submissions, write outside their job{network}, or trace the grader; "
+    "but they see this machine's processes and their temporary files have no size limit{more}. "
     "Install bubblewrap (apt-get install bubblewrap) before grading for real."
 )
 
@@ -77,13 +77,24 @@ LANDLOCK_ONLY_WARNING = (
 def _no_bubblewrap_warning() -> str:
     """The warning for a grader without bubblewrap, after what this kernel's Landlock does."""
     version = landlock.abi()
+    # Where the worker's socket filter applies (seccomp.py) no socket can be opened at all.
+    sockets = not seccomp.supported()
     if version == 0:
-        return NO_SANDBOX_WARNING
+        return NO_SANDBOX_WARNING.format(
+            filter="" if sockets else " and a socket filter",
+            network=", and use the network" if sockets else "",
+        )
     # Landlock confines TCP from ABI 4 and signals from ABI 6; UDP and named sockets never.
-    gaps = ["they can use UDP and named Unix sockets" if version >= 4 else "use the network"]
+    gaps = []
+    if sockets:
+        gaps.append("use UDP and named Unix sockets" if version >= 4 else "use the network")
     if version < 6:
         gaps.append("signal the grader")
-    return LANDLOCK_ONLY_WARNING.format(missing=" and ".join(gaps))
+    return LANDLOCK_ONLY_WARNING.format(
+        filter="" if sockets else ", a socket filter",
+        network="" if sockets else ", open a socket",
+        more=f"; and they can {' and '.join(gaps)}" if gaps else "",
+    )
 
 
 OLD_BWRAP_WARNING = (
@@ -477,6 +488,7 @@ def _grade_notebook(
                 "limits": asdict(limits),
                 "drop_to_nobody": sandbox,
                 "landlock": landlock.abi() > 0,
+                "seccomp": seccomp.supported(),
             }
             (job_dir / "job.json").write_text(json.dumps(job))
             run = run_worker(job_dir, limits, sandbox=sandbox)

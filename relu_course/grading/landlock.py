@@ -5,7 +5,9 @@ without privileges or namespaces. The grading worker uses it before it runs subm
 bubblewrap as a second wall and, where bubblewrap is missing, as the only one: the submission
 can then read only the system, the Python installation, the ``relu_course`` package and its
 job folder, write only its answer files and a temporary folder, open no TCP connection, and
-send no signal to a process outside its sandbox (so it cannot stop or trace the grader).
+send no signal to a process outside its sandbox (so it cannot stop or trace the grader). Other
+sockets, UDP and named Unix ones, Landlock does not refuse: the worker's seccomp filter
+(:mod:`relu_course.grading.seccomp`) does.
 
 Each kernel offers an ABI version; a newer one restricts more (3: truncation, 4: TCP, 5: device
 ioctls, 6: signals and abstract Unix sockets). :func:`restrict` uses all that the kernel offers.

@@ -14,7 +14,10 @@ grader keeps the clock.
 Then, where the kernel has Landlock (:mod:`relu_course.grading.landlock`), the worker confines
 itself to the same files again: in bubblewrap a second wall, and without bubblewrap the one
 that keeps a submission from the secret, the gradebook, other files, TCP and the grader's
-process. Without either, only the limits apply, and the grader warns loudly.
+process. Last, on x86-64 and 64-bit Arm Linux, it refuses itself every socket with a seccomp
+filter (:mod:`relu_course.grading.seccomp`), which closes what Landlock leaves open: UDP and
+named Unix sockets. Without bubblewrap and Landlock, only the limits and that filter apply, and
+the grader warns loudly.
 """
 
 from __future__ import annotations

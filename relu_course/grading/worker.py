@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from relu_course.grading import codec, sandbox
+from relu_course.grading import codec, sandbox, seccomp
 
 #: Printed output kept from the submission; the rest is dropped (an output flood is harmless).
 MAX_OUTPUT = 64 * 1024
@@ -68,7 +68,7 @@ def _own_processes() -> int:
 
 
 def _confine(job: dict[str, Any], job_dir: Path) -> None:
-    """Become nobody (when asked and root), apply the resource limits, then Landlock (asked)."""
+    """Become nobody (if root), then apply the limits, Landlock and the socket filter, as asked."""
     # In bubblewrap as root, the sandbox keeps only the capabilities to do this. As nobody the
     # process limit applies (root is exempt from it) and root-only files are unreadable.
     limits = job["limits"]
@@ -88,6 +88,8 @@ def _confine(job: dict[str, Any], job_dir: Path) -> None:
     resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
     if job["landlock"]:
         sandbox.confine(job_dir)
+    if job["seccomp"]:
+        seccomp.deny_sockets()
 
 
 class _Log:

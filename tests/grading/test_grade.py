@@ -619,33 +619,49 @@ def test_the_secret_gradebook_and_inbox_are_out_of_reach(klass, monkeypatch, wal
     assert SECRET.decode() not in everything
 
 
-@WALLS
-def test_no_network(klass, monkeypatch, walls):
-    use_walls(walls, monkeypatch)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
+def listening(protocol: str, folder: Path) -> tuple[socket.socket, str]:
+    """A socket on this machine for the submission to reach, and the code that reaches it."""
+    if protocol == "unix":  # a named socket, outside the job folder
+        path = str(folder / "s.sock")
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(path)
+        reach = f"s = socket.socket(socket.AF_UNIX); s.connect({path!r}); s.sendall(b'hello')"
+    else:
+        kind = socket.SOCK_DGRAM if protocol == "udp" else socket.SOCK_STREAM
+        listener = socket.socket(socket.AF_INET, kind)
+        listener.bind(("127.0.0.1", 0))
+        address = ("127.0.0.1", listener.getsockname()[1])
+        reach = (
+            f"socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hello', {address})"
+            if protocol == "udp"
+            else f"socket.create_connection({address}, timeout=2).sendall(b'hello')"
+        )
+    if protocol != "udp":
+        listener.listen()
     listener.settimeout(0.2)
-    port = listener.getsockname()[1]
-    caller = (
-        "import socket\n"
-        "def count_parameters(layer_sizes):\n"
-        f"    socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'hello')\n"
-        "    return 0"
-    )
-    klass.submit("caller", "01_deep_learning", answers={"count_parameters": caller})
-    connections = []
+    return listener, reach
 
-    def accept() -> None:
+
+@WALLS
+@pytest.mark.parametrize("protocol", ["tcp", "udp", "unix"])
+def test_no_network(klass, monkeypatch, walls, protocol, tmp_path):
+    # Landlock refuses TCP only; the worker's socket filter refuses every socket (seccomp.py).
+    use_walls(walls, monkeypatch)
+    listener, reach = listening(protocol, tmp_path)
+    caller = f"import socket\ndef count_parameters(layer_sizes):\n    {reach}\n    return 0"
+    klass.submit("caller", "01_deep_learning", answers={"count_parameters": caller})
+    received = []
+
+    def receive() -> None:
         deadline = time.time() + 20
         while time.time() < deadline and not stop.is_set():
             try:
-                connections.append(listener.accept())
+                received.append(listener.recv(16) if protocol == "udp" else listener.accept())
             except TimeoutError:
                 continue
 
     stop = threading.Event()
-    thread = threading.Thread(target=accept)
+    thread = threading.Thread(target=receive)
     thread.start()
     try:
         klass.grade(warn=lambda text: None)
@@ -653,7 +669,7 @@ def test_no_network(klass, monkeypatch, walls):
         stop.set()
         thread.join()
         listener.close()
-    assert connections == []
+    assert received == []
     results = klass.results("caller")
     assert_only(results, {"count_parameters": "error"})
     assert "Error" in results["count_parameters"][2]
@@ -1005,7 +1021,7 @@ def test_a_grader_killed_mid_batch_then_rerun(klass):
 @pytest.mark.parametrize(
     ("missing", "warning", "label"),
     [
-        ("bwrap and landlock", "resource limits only", "limits only"),
+        ("bwrap and landlock", "WITHOUT the sandbox, with resource limits", "limits only"),
         ("bwrap --size", "cannot bound the size of the sandbox's /tmp", "bubblewrap"),
     ],
 )
@@ -1028,6 +1044,30 @@ def test_a_missing_or_old_bubblewrap_is_warned_about_loudly(
     assert any(warning in w for w in warnings)
     assert sub.sandbox == label
     assert sub.score == sub.max_score
+
+
+@pytest.mark.parametrize(
+    ("abi", "filtered", "says", "does_not_say"),
+    [
+        (7, True, "open a socket, or trace the grader", "they can"),
+        (7, False, "they can use UDP and named Unix sockets.", "signal"),
+        (5, True, "they can signal the grader.", "UDP"),
+        (3, False, "use the network and signal the grader", "UDP"),
+        (0, True, "every file this user can. Install", "network"),
+        (0, False, "every file this user can, and use the network.", "Landlock and"),
+    ],
+)
+def test_the_warning_without_bubblewrap_names_what_is_left_open(
+    monkeypatch, abi, filtered, says, does_not_say
+):
+    import relu_course.grading.grade as grade
+
+    monkeypatch.setattr(landlock, "abi", lambda: abi)
+    monkeypatch.setattr(grade.seccomp, "supported", lambda: filtered)
+    warning = grade._no_bubblewrap_warning()
+    assert warning.startswith("WARNING: bwrap (bubblewrap) is not installed")
+    assert says in warning
+    assert does_not_say not in warning
 
 
 def test_parallel_jobs_grade_the_same(klass):

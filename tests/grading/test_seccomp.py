@@ -1,0 +1,108 @@
+"""The socket filter: a filtered process, and its children, open no socket of any family."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from relu_course.grading import seccomp
+
+pytestmark = pytest.mark.skipif(
+    not seccomp.supported(), reason="the filter is written for Linux on x86-64 and arm64"
+)
+
+#: Run in a child process: try each thing before and after the filter, report what failed how.
+PROBE = """
+import ctypes, json, os, socket, subprocess, sys
+from relu_course.grading import seccomp
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def io_uring_setup():
+    # Invalid arguments: where io_uring is there, it answers EFAULT, not EACCES.
+    if libc.syscall(ctypes.c_long(425), ctypes.c_long(1), None) < 0:
+        raise OSError(ctypes.get_errno(), "io_uring_setup")
+
+
+def child_udp():
+    code = "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if run.returncode:
+        raise OSError(run.stderr.strip().splitlines()[-1])
+
+
+tries = {
+    "tcp": lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM).close(),
+    "udp": lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close(),
+    "ipv6": lambda: socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).close(),
+    "unix": lambda: socket.socket(socket.AF_UNIX).close(),
+    "netlink": lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW).close(),
+    "socketpair": lambda: [s.close() for s in socket.socketpair()],
+    "pipe": lambda: [os.close(fd) for fd in os.pipe()],
+    "io_uring": io_uring_setup,
+    "a child's udp": child_udp,
+}
+
+
+def attempt():
+    failed = {}
+    for name, call in tries.items():
+        try:
+            call()
+        except OSError as error:
+            failed[name] = error.errno or str(error)
+    return failed
+
+
+before = attempt()
+seccomp.deny_sockets()
+print(json.dumps({"before": before, "after": attempt()}))
+"""
+
+
+def test_no_socket_of_any_family_after_the_filter():
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60
+    )
+    result = json.loads(run.stdout)
+    # io_uring may be switched off on the machine; it must not be refused for want of rights.
+    assert result["before"].get("io_uring", 0) != 13
+    assert set(result["before"]) <= {"io_uring"}, result["before"]
+    refused = {"tcp", "udp", "ipv6", "unix", "netlink", "io_uring"}
+    assert {name for name, code in result["after"].items() if code == 13} == refused
+    assert "Permission denied" in str(result["after"]["a child's udp"])
+    assert set(result["after"]) == refused | {"a child's udp"}
+
+
+def test_the_filter_refuses_other_entry_points_then_socket_then_io_uring():
+    arch, socket_nr = 0xC000003E, 41
+    program = seccomp._program(arch, socket_nr)
+    refuse = program[-1]
+    assert refuse == program[2]
+    assert refuse[3] == 0x00050000 | 13  # EACCES
+
+    # Follow each jump to where it lands, as the kernel would.
+    def verdict(call_arch: int, nr: int) -> int:
+        at, loaded = 0, 0
+        while True:
+            code, jt, jf, k = program[at]
+            if code == 0x06:
+                return k
+            if code == 0x20:
+                loaded = call_arch if k == 4 else nr
+                at += 1
+            else:
+                taken = loaded == k if code == 0x15 else loaded >= k
+                at += 1 + (jt if taken else jf)
+
+    allow = 0x7FFF0000
+    assert verdict(arch, 0) == allow  # read
+    assert verdict(arch, 42) == allow  # connect: the socket it needs is refused already
+    assert verdict(arch, socket_nr) == refuse[3]
+    assert verdict(arch, 425) == refuse[3]
+    assert verdict(arch, 0x40000000 | socket_nr) == refuse[3]  # x32
+    assert verdict(0x40000003, 102) == refuse[3]  # i386 socketcall
