@@ -69,7 +69,7 @@ LANDLOCK_ONLY_WARNING = (
     "WARNING: bwrap (bubblewrap) is not installed: submissions run WITHOUT the sandbox, "
     "confined by Landlock{filter} and the resource limits only. They cannot read the secret, the "
     "gradebook or other submissions, write outside their job{network}, or trace the grader; "
-    "but they see this machine's processes and their temporary files have no size limit{more}. "
+    "but they see this machine's processes{more}. "
     "Install bubblewrap (apt-get install bubblewrap) before grading for real."
 )
 
@@ -351,6 +351,8 @@ def _answered(events: list[dict[str, Any]]) -> set[str]:
 def _why(run: WorkerRun, limits: Limits) -> str:
     if run.timed_out:
         return f"timeout: stopped after the {limits.wall_seconds:g} s time limit"
+    if run.over_disk:
+        return f"wrote more than {limits.disk_mb} MB of files"
     signals = {
         -9: "was killed (out of memory or CPU time)",
         -24: f"used more than {limits.cpu_seconds} s of CPU time",

@@ -28,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,9 @@ class Limits:
         file_mb: largest file it may write (its printed output included).
         disk_mb: size of the sandbox's private ``/tmp``, a file system in memory (bubblewrap
             0.7.0 and later; older ones leave it at the kernel's default, half the memory).
+            Without bubblewrap the temporary folder is ``tmp`` in the job folder, on the
+            grader's disk: the grader measures it while the worker runs, and stops a worker
+            whose folder grows past this size.
         wall_seconds: wall-clock time of the whole run.
         submission_seconds: wall-clock time of all the runs of one submission (a run that ends
             or hangs in a cell or an answer is repeated without it); none starts after it.
@@ -90,11 +94,51 @@ class WorkerRun:
         returncode: the exit status (negative: killed by that signal).
         timed_out: the wall-clock limit was reached and the run was killed.
         stderr: the end of what the worker itself reported (not the submission's output).
+        over_disk: its temporary folder grew past the disk limit and the run was killed.
     """
 
     returncode: int
     timed_out: bool
     stderr: str
+    over_disk: bool = False
+
+
+#: How often the grader measures the worker's temporary folder (without bubblewrap), in seconds.
+DISK_WATCH_SECONDS = 0.05
+#: Files that folder may hold: beyond, measuring it would cost the grader more than it should.
+MAX_TMP_FILES = 10_000
+
+
+def folder_size(folder: Path, limit: int) -> int:
+    """The bytes the files under ``folder`` take on disk; stops counting past ``limit``.
+
+    Counted in allocated blocks, so a sparse file counts what it really takes. More than
+    :data:`MAX_TMP_FILES` files count as over any limit.
+
+    Args:
+        folder: the folder to measure (links are not followed).
+        limit: a size past which the exact total does not matter.
+
+    Returns:
+        The size in bytes, or ``limit + 1`` once it is known to be larger.
+    """
+    total, files, folders = 0, 0, [folder]
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:  # removed while being read
+            continue
+        for entry in entries:
+            files += 1
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(Path(entry.path))
+                total += entry.stat(follow_symlinks=False).st_blocks * 512
+            except OSError:
+                continue
+            if total > limit or files > MAX_TMP_FILES:
+                return limit + 1
+    return total
 
 
 def bwrap() -> str | None:
@@ -260,17 +304,34 @@ def run_worker(job_dir: Path, limits: Limits, *, sandbox: bool) -> WorkerRun:
             env=_environment(home),
             start_new_session=True,
         )
-        try:
-            returncode = process.wait(timeout=limits.wall_seconds)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            returncode = process.wait()
-            timed_out = True
+        returncode, timed_out, over_disk = _watch(process, None if sandbox else home, limits)
     if sandbox and returncode > 128:
         # bubblewrap's init reports a worker killed by signal N as exit status 128 + N.
         returncode = 128 - returncode
     with (job_dir / "worker.log").open("rb") as log:
         log.seek(max(0, (job_dir / "worker.log").stat().st_size - 2000))
         stderr = log.read().decode(errors="replace")
-    return WorkerRun(returncode, timed_out, stderr)
+    return WorkerRun(returncode, timed_out, stderr, over_disk)
+
+
+def _watch(
+    process: subprocess.Popen[bytes], tmp: str | None, limits: Limits
+) -> tuple[int, bool, bool]:
+    """Wait for the worker: kill it at the wall-clock limit, or when ``tmp`` grows too large.
+
+    Returns:
+        The exit status, whether the clock ran out, whether ``tmp`` passed the disk limit.
+    """
+    deadline = time.monotonic() + limits.wall_seconds
+    disk = limits.disk_mb * 2**20
+    step = DISK_WATCH_SECONDS if tmp else limits.wall_seconds
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            return process.wait(timeout=max(0.0, min(step, left))), False, False
+        except subprocess.TimeoutExpired:
+            timed_out = left <= step
+            over_disk = not timed_out and tmp is not None and folder_size(Path(tmp), disk) > disk
+            if timed_out or over_disk:
+                os.killpg(process.pid, signal.SIGKILL)
+                return process.wait(), timed_out, over_disk

@@ -771,6 +771,45 @@ def test_a_disk_filler_gets_no_more_than_its_disk_quota(klass, monkeypatch, wall
     assert_only(klass.results("filler"), {})
 
 
+@NEEDS_LANDLOCK
+def test_without_bubblewrap_the_temporary_folder_is_watched(klass, monkeypatch):
+    # Under Landlock alone the temporary folder is on the grader's disk, in the job folder: the
+    # grader measures it while the worker runs. The writer stops on its own at 16
+    # times the limit, so that a grader that failed to stop it would not fill the disk.
+    writer = (
+        "import os, tempfile\n"
+        "def count_parameters(layer_sizes):\n"
+        f"    for i in range({16 * LIMITS.disk_mb // 4}):\n"
+        "        with open(os.path.join(tempfile.gettempdir(), f'fill{i}'), 'wb') as f:\n"
+        "            f.write(os.urandom(2**22))\n"
+        "    return sum(a * b + b for a, b in zip(layer_sizes, layer_sizes[1:]))\n"
+    )
+    use_walls("landlock only", monkeypatch)
+    klass.submit("writer", "01_deep_learning", answers={"count_parameters": writer})
+    klass.grade(warn=lambda text: None)
+    results = klass.results("writer")
+    assert_only(results, {"count_parameters": "crashed"})
+    assert f"wrote more than {LIMITS.disk_mb} MB of files" in results["count_parameters"][2]
+
+
+def test_a_folder_is_measured_in_blocks_and_files(tmp_path):
+    from relu_course.grading.sandbox import MAX_TMP_FILES, folder_size
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "dense").write_bytes(os.urandom(2**20))
+    with (tmp_path / "sparse").open("wb") as f:  # 1 GiB long, a few blocks on disk
+        f.truncate(2**30)
+    (tmp_path / "link").symlink_to("/usr")  # not followed
+    size = folder_size(tmp_path, 2**30)
+    assert 2**20 <= size < 2**20 + 2**17
+    assert folder_size(tmp_path, 2**19) == 2**19 + 1  # stops counting past the limit
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(MAX_TMP_FILES):
+        (many / str(i)).touch()
+    assert folder_size(tmp_path, 2**30) == 2**30 + 1
+
+
 FORGER = """
 import io, zipfile
 import numpy as np
@@ -1050,7 +1089,7 @@ def test_a_missing_or_old_bubblewrap_is_warned_about_loudly(
     ("abi", "filtered", "says", "does_not_say"),
     [
         (7, True, "open a socket, or trace the grader", "they can"),
-        (7, False, "they can use UDP and named Unix sockets.", "signal"),
+        (7, False, "processes; and they can use UDP and named Unix sockets.", "signal"),
         (5, True, "they can signal the grader.", "UDP"),
         (3, False, "use the network and signal the grader", "UDP"),
         (0, True, "every file this user can. Install", "network"),
