@@ -68,8 +68,8 @@ NO_SANDBOX_WARNING = (
 LANDLOCK_ONLY_WARNING = (
     "WARNING: bwrap (bubblewrap) is not installed: submissions run WITHOUT the sandbox, "
     "confined by Landlock{filter} and the resource limits only. They cannot read the secret, the "
-    "gradebook or other submissions, write outside their job{network}, or trace the grader; "
-    "but they see this machine's processes{more}. "
+    "gradebook, other submissions or other processes, write outside their job{network}, or "
+    "trace the grader{more}. "
     "Install bubblewrap (apt-get install bubblewrap) before grading for real."
 )
 
@@ -93,7 +93,7 @@ def _no_bubblewrap_warning() -> str:
     return LANDLOCK_ONLY_WARNING.format(
         filter="" if sockets else ", a socket filter",
         network="" if sockets else ", open a socket",
-        more=f"; and they can {' and '.join(gaps)}" if gaps else "",
+        more=f"; but they can {' and '.join(gaps)}" if gaps else "",
     )
 
 

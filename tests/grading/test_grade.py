@@ -691,6 +691,7 @@ def test_without_bubblewrap_landlock_keeps_the_grader_and_the_machine_out_of_rea
         "        'read its environment': lambda: open(f'/proc/{os.getppid()}/environ').read(),\n"
         f"        'write a file': lambda: open({str(outside)!r}, 'w').write('x'),\n"
         "        'read the home folder': lambda: os.listdir(os.path.expanduser('~root')),\n"
+        "        'list the processes': lambda: os.listdir('/proc'),\n"
         "        'a child writes': lambda: subprocess.run(\n"
         f"            ['/bin/sh', '-c', 'echo x > {outside}'], check=True),\n"
         "    }\n"
@@ -703,7 +704,7 @@ def test_without_bubblewrap_landlock_keeps_the_grader_and_the_machine_out_of_rea
         "    return blocked\n"
         "blocked = attempts()\n"
         "def count_parameters(layer_sizes):\n"
-        "    if len(blocked) < 5:\n"
+        "    if len(blocked) < 6:\n"
         "        raise RuntimeError(f'only {blocked} were blocked')\n"
         "    return sum(a * b + b for a, b in zip(layer_sizes, layer_sizes[1:]))\n"
     )
@@ -1089,7 +1090,7 @@ def test_a_missing_or_old_bubblewrap_is_warned_about_loudly(
     ("abi", "filtered", "says", "does_not_say"),
     [
         (7, True, "open a socket, or trace the grader", "they can"),
-        (7, False, "processes; and they can use UDP and named Unix sockets.", "signal"),
+        (7, False, "the grader; but they can use UDP and named Unix sockets.", "signal"),
         (5, True, "they can signal the grader.", "UDP"),
         (3, False, "use the network and signal the grader", "UDP"),
         (0, True, "every file this user can. Install", "network"),
