@@ -32,6 +32,7 @@ from relu_course.grading.check import describe_case
 from relu_course.grading.gradebook import Gradebook, QuestionResult, SubmissionRecord
 from relu_course.grading.questions import Case, Exercise, Question, exercises
 from relu_course.grading.sandbox import (
+    MAX_TMP_FILES,
     Limits,
     WorkerRun,
     bwrap,
@@ -352,7 +353,8 @@ def _why(run: WorkerRun, limits: Limits) -> str:
     if run.timed_out:
         return f"timeout: stopped after the {limits.wall_seconds:g} s time limit"
     if run.over_disk:
-        return f"wrote more than {limits.disk_mb} MB of files"
+        limit = f"{limits.disk_mb} MB (or {MAX_TMP_FILES:,} files)"
+        return f"wrote more than {limit} to its temporary folder"
     signals = {
         -9: "was killed (out of memory or CPU time)",
         -24: f"used more than {limits.cpu_seconds} s of CPU time",

@@ -36,11 +36,14 @@ import relu_course
 from relu_course.grading import landlock
 
 __all__ = [
+    "DISK_WATCH_SECONDS",
+    "MAX_TMP_FILES",
     "Limits",
     "WorkerRun",
     "bwrap",
     "bwrap_sizes_tmp",
     "confine",
+    "folder_size",
     "protection",
     "run_worker",
 ]
@@ -113,7 +116,8 @@ def folder_size(folder: Path, limit: int) -> int:
     """The bytes the files under ``folder`` take on disk; stops counting past ``limit``.
 
     Counted in allocated blocks, so a sparse file counts what it really takes. More than
-    :data:`MAX_TMP_FILES` files count as over any limit.
+    :data:`MAX_TMP_FILES` files, or a folder that cannot be read (one nested too deep to
+    name, say, where files could hide), count as over any limit.
 
     Args:
         folder: the folder to measure (links are not followed).
@@ -126,8 +130,10 @@ def folder_size(folder: Path, limit: int) -> int:
     while folders:
         try:
             entries = list(os.scandir(folders.pop()))
-        except OSError:  # removed while being read
+        except FileNotFoundError:  # removed while being read
             continue
+        except OSError:
+            return limit + 1
         for entry in entries:
             files += 1
             try:

@@ -790,7 +790,8 @@ def test_without_bubblewrap_the_temporary_folder_is_watched(klass, monkeypatch):
     klass.grade(warn=lambda text: None)
     results = klass.results("writer")
     assert_only(results, {"count_parameters": "crashed"})
-    assert f"wrote more than {LIMITS.disk_mb} MB of files" in results["count_parameters"][2]
+    message = f"wrote more than {LIMITS.disk_mb} MB (or 10,000 files) to its temporary folder"
+    assert message in results["count_parameters"][2]
 
 
 def test_a_folder_is_measured_in_blocks_and_files(tmp_path):
@@ -804,6 +805,18 @@ def test_a_folder_is_measured_in_blocks_and_files(tmp_path):
     size = folder_size(tmp_path, 2**30)
     assert 2**20 <= size < 2**20 + 2**17
     assert folder_size(tmp_path, 2**19) == 2**19 + 1  # stops counting past the limit
+    # Folders nested past the longest path the system can name: what they hold is not
+    # measurable, so it counts as too much.
+    deep = tmp_path / "deep"
+    deep.mkdir()
+    parent = os.open(deep, os.O_RDONLY)
+    for _ in range(20):
+        os.mkdir("d" * 250, dir_fd=parent)
+        child = os.open("d" * 250, os.O_RDONLY, dir_fd=parent)
+        os.close(parent)
+        parent = child
+    os.close(parent)
+    assert folder_size(deep, 2**30) == 2**30 + 1
     many = tmp_path / "many"
     many.mkdir()
     for i in range(MAX_TMP_FILES):
