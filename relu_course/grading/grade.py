@@ -78,24 +78,31 @@ LANDLOCK_ONLY_WARNING = (
 def _no_bubblewrap_warning() -> str:
     """The warning for a grader without bubblewrap, after what this kernel's Landlock does."""
     version = landlock.abi()
-    # Where the worker's socket filter applies (seccomp.py) no socket can be opened at all.
-    sockets = not seccomp.supported()
+    # Where the worker's seccomp filter applies (seccomp.py) no socket can be opened at all,
+    # and no process started by a submission can outlive its run.
+    unfiltered = not seccomp.supported()
     if version == 0:
         return NO_SANDBOX_WARNING.format(
-            filter="" if sockets else " and a socket filter",
-            network=", and use the network" if sockets else "",
+            filter="" if unfiltered else " and a seccomp filter",
+            network=", use the network and leave processes running" if unfiltered else "",
         )
     # Landlock confines TCP from ABI 4 and signals from ABI 6; UDP and named sockets never.
     gaps = []
-    if sockets:
+    if unfiltered:
         gaps.append("use UDP and named Unix sockets" if version >= 4 else "use the network")
+        gaps.append("leave processes running")
     if version < 6:
         gaps.append("signal the grader")
     return LANDLOCK_ONLY_WARNING.format(
-        filter="" if sockets else ", a socket filter",
-        network="" if sockets else ", open a socket",
-        more=f"; but they can {' and '.join(gaps)}" if gaps else "",
+        filter="" if unfiltered else ", a seccomp filter",
+        network="" if unfiltered else ", open a socket, leave a process running",
+        more=f"; but they can {_listed(gaps)}" if gaps else "",
     )
+
+
+def _listed(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
 
 
 OLD_BWRAP_WARNING = (

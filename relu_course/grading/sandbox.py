@@ -14,14 +14,16 @@ grader keeps the clock.
 Then, where the kernel has Landlock (:mod:`relu_course.grading.landlock`), the worker confines
 itself to the same files again: in bubblewrap a second wall, and without bubblewrap the one
 that keeps a submission from the secret, the gradebook, other files, TCP and the grader's
-process. Last, on x86-64 and 64-bit Arm Linux, it refuses itself every socket with a seccomp
-filter (:mod:`relu_course.grading.seccomp`), which closes what Landlock leaves open: UDP and
-named Unix sockets. Without bubblewrap and Landlock, only the limits and that filter apply, and
-the grader warns loudly.
+process. Last, on x86-64 and 64-bit Arm Linux, it refuses itself every socket and every new
+session or process group with a seccomp filter (:mod:`relu_course.grading.seccomp`), which
+closes what Landlock leaves open: UDP, named Unix sockets, and processes that outlive the run
+(the grader ends the worker's process group when the run ends). Without bubblewrap and
+Landlock, only the limits and that filter apply, and the grader warns loudly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -323,7 +325,10 @@ def run_worker(job_dir: Path, limits: Limits, *, sandbox: bool) -> WorkerRun:
 def _watch(
     process: subprocess.Popen[bytes], tmp: str | None, limits: Limits
 ) -> tuple[int, bool, bool]:
-    """Wait for the worker: kill it at the wall-clock limit, or when ``tmp`` grows too large.
+    """Wait for the worker: end it at the wall-clock limit, or when ``tmp`` grows too large.
+
+    Then end every process it started: they are all in its process group, since the seccomp
+    filter refuses them a new one (bubblewrap also ends them, with its process namespace).
 
     Returns:
         The exit status, whether the clock ran out, whether ``tmp`` passed the disk limit.
@@ -331,13 +336,15 @@ def _watch(
     deadline = time.monotonic() + limits.wall_seconds
     disk = limits.disk_mb * 2**20
     step = DISK_WATCH_SECONDS if tmp else limits.wall_seconds
-    while True:
+    timed_out = over_disk = False
+    while not (timed_out or over_disk):
         left = deadline - time.monotonic()
         try:
-            return process.wait(timeout=max(0.0, min(step, left))), False, False
+            process.wait(timeout=max(0.0, min(step, left)))
+            break
         except subprocess.TimeoutExpired:
             timed_out = left <= step
             over_disk = not timed_out and tmp is not None and folder_size(Path(tmp), disk) > disk
-            if timed_out or over_disk:
-                os.killpg(process.pid, signal.SIGKILL)
-                return process.wait(), timed_out, over_disk
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # none left
+        os.killpg(process.pid, signal.SIGKILL)
+    return process.wait(), timed_out, over_disk

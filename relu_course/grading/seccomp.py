@@ -1,12 +1,16 @@
-"""seccomp: a process forbids itself, and every process it starts, to open a socket.
+"""seccomp: a process forbids itself, and every process it starts, sockets and new sessions.
 
 Landlock (:mod:`relu_course.grading.landlock`) refuses TCP but not UDP, nor a connection to a
 named Unix socket; where bubblewrap is missing (in a Docker container, say, which refuses it
 the namespaces it needs), a submission could then send the hidden cases it was given to any
-address on the network in a UDP packet. A seccomp filter closes that: the ``socket`` system
-call fails with ``EACCES`` whatever the family (IPv4, IPv6, Unix, netlink, packet), and so does
-``io_uring_setup``, since io_uring can open sockets without calling ``socket``. Pipes and
-``socketpair`` still work, and nothing else is refused. The grading worker needs no socket.
+address on the network in a UDP packet. Nor is there, without bubblewrap, a process namespace
+whose end ends every process in it: a submission could start a process in a session of its
+own that outlives its grading. A seccomp filter closes both. The system calls ``socket``,
+``setsid`` and ``setpgid`` fail with ``EACCES``, so no socket of any family (IPv4, IPv6, Unix,
+netlink, packet) can be opened and every process the worker starts stays in its process group,
+which the grader ends after the run; so does ``io_uring_setup``, since io_uring can open
+sockets without calling ``socket``. Pipes and ``socketpair`` still work, and nothing else is
+refused. The grading worker needs none of these.
 
 The filter also refuses every system call made through another architecture's entry point
 (32-bit calls on x86-64, x32 calls), which would otherwise go around it. It is written for
@@ -22,11 +26,16 @@ import os
 import platform
 import sys
 
-__all__ = ["SeccompError", "deny_sockets", "supported"]
+__all__ = ["REFUSED", "SeccompError", "restrict", "supported"]
 
-# Per architecture: the audit architecture the kernel reports, and the number of socket(2).
-_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
-_IO_URING_SETUP = 425  # the same on both
+# Per architecture: the audit architecture the kernel reports, and the numbers of the refused
+# calls (io_uring_setup has the same number on both).
+_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+#: The system calls the filter refuses, by architecture.
+REFUSED = {
+    "x86_64": {"socket": 41, "setpgid": 109, "setsid": 112, "io_uring_setup": 425},
+    "aarch64": {"socket": 198, "setpgid": 154, "setsid": 157, "io_uring_setup": 425},
+}
 _X32_BIT = 0x40000000  # x32 system calls on x86-64 have this bit set
 
 # Classic BPF, as seccomp reads it: load a word of struct seccomp_data, compare, return.
@@ -58,27 +67,27 @@ def supported() -> bool:
     return sys.platform == "linux" and platform.machine() in _ARCH
 
 
-def _program(audit_arch: int, socket_nr: int) -> list[tuple[int, int, int, int]]:
+def _program(audit_arch: int, refused: list[int]) -> list[tuple[int, int, int, int]]:
     """The filter: (code, jump if true, jump if false, constant) per instruction.
 
-    A jump skips that many instructions after its own; index 8 is the refusal.
+    A jump skips that many instructions after its own; the last instruction is the refusal.
     """
     refuse = (_RETURN, 0, 0, _ERRNO | errno.EACCES)
-    return [
+    last = 6 + len(refused)  # the index of the final refusal
+    program = [
         (_LOAD, 0, 0, _ARCH_OFFSET),
         (_JUMP_EQ, 1, 0, audit_arch),  # 1: the native entry point goes on to 3
         refuse,  # 2: another architecture's
         (_LOAD, 0, 0, _NR),
-        (_JUMP_GE, 3, 0, _X32_BIT),  # 4: x32
-        (_JUMP_EQ, 2, 0, socket_nr),  # 5
-        (_JUMP_EQ, 1, 0, _IO_URING_SETUP),  # 6
-        (_RETURN, 0, 0, _ALLOW),  # 7
-        refuse,  # 8
+        (_JUMP_GE, last - 5, 0, _X32_BIT),  # 4: x32
     ]
+    for number in refused:
+        program.append((_JUMP_EQ, last - len(program) - 1, 0, number))
+    return [*program, (_RETURN, 0, 0, _ALLOW), refuse]
 
 
-def deny_sockets() -> None:
-    """From now on, refuse ``socket`` and ``io_uring_setup`` to this process and its children.
+def restrict() -> None:
+    """From now on, refuse the calls of :data:`REFUSED` to this process and its children.
 
     It cannot be undone. Sockets already open stay usable.
 
@@ -88,10 +97,11 @@ def deny_sockets() -> None:
     """
     if not supported():
         raise SeccompError(
-            f"the socket filter is written for Linux on x86-64 and arm64, not "
+            f"the filter is written for Linux on x86-64 and arm64, not "
             f"{sys.platform} on {platform.machine()}"
         )
-    instructions = _program(*_ARCH[platform.machine()])
+    machine = platform.machine()
+    instructions = _program(_ARCH[machine], sorted(REFUSED[machine].values()))
     array = (_Instruction * len(instructions))(*(_Instruction(*i) for i in instructions))
     program = _Program(len(instructions), array)
     libc = ctypes.CDLL(None, use_errno=True)

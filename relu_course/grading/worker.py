@@ -68,7 +68,7 @@ def _own_processes() -> int:
 
 
 def _confine(job: dict[str, Any], job_dir: Path) -> None:
-    """Become nobody (if root), then apply the limits, Landlock and the socket filter, as asked."""
+    """Become nobody (if root), then apply the limits, Landlock and the seccomp filter, as asked."""
     # In bubblewrap as root, the sandbox keeps only the capabilities to do this. As nobody the
     # process limit applies (root is exempt from it) and root-only files are unreadable.
     limits = job["limits"]
@@ -89,7 +89,7 @@ def _confine(job: dict[str, Any], job_dir: Path) -> None:
     if job["landlock"]:
         sandbox.confine(job_dir)
     if job["seccomp"]:
-        seccomp.deny_sockets()
+        seccomp.restrict()
 
 
 class _Log:

@@ -675,6 +675,43 @@ def test_no_network(klass, monkeypatch, walls, protocol, tmp_path):
     assert "Error" in results["count_parameters"][2]
 
 
+def running(marker: str) -> list[str]:
+    """The command lines of the processes on this machine that contain ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # not a process, or gone
+            continue
+        if marker in command:
+            found.append(command)
+    return found
+
+
+@WALLS
+def test_no_process_a_submission_starts_outlives_its_run(klass, monkeypatch, walls):
+    # Without bubblewrap there is no process namespace to end with the run: the seccomp filter
+    # keeps every process in the worker's process group, and the grader ends the group.
+    marker = f"{os.getpid()}.{time.monotonic_ns() % 10**6}"
+    starter = (
+        "import subprocess\n"
+        f"subprocess.Popen(['/bin/sleep', '1{marker}'])\n"
+        "try:\n"
+        f"    subprocess.Popen(['/bin/sleep', '2{marker}'], start_new_session=True)\n"
+        "    escaped = True\n"
+        "except (OSError, subprocess.SubprocessError):\n"
+        "    escaped = False\n"
+        "def count_parameters(layer_sizes):\n"
+        "    right = sum(a * b + b for a, b in zip(layer_sizes, layer_sizes[1:]))\n"
+        "    return -1 if escaped else right\n"
+    )
+    use_walls(walls, monkeypatch)
+    klass.submit("starter", "01_deep_learning", answers={"count_parameters": starter})
+    klass.grade(warn=lambda text: None)
+    assert_only(klass.results("starter"), {})
+    assert running(marker) == []
+
+
 @NEEDS_LANDLOCK
 def test_without_bubblewrap_landlock_keeps_the_grader_and_the_machine_out_of_reach(
     klass, monkeypatch, tmp_path
@@ -1102,12 +1139,12 @@ def test_a_missing_or_old_bubblewrap_is_warned_about_loudly(
 @pytest.mark.parametrize(
     ("abi", "filtered", "says", "does_not_say"),
     [
-        (7, True, "open a socket, or trace the grader", "they can"),
-        (7, False, "the grader; but they can use UDP and named Unix sockets.", "signal"),
+        (7, True, "open a socket, leave a process running, or trace the grader", "they can"),
+        (7, False, "but they can use UDP and named Unix sockets and leave processes", "signal"),
         (5, True, "they can signal the grader.", "UDP"),
-        (3, False, "use the network and signal the grader", "UDP"),
+        (3, False, "use the network, leave processes running and signal the grader", "UDP"),
         (0, True, "every file this user can. Install", "network"),
-        (0, False, "every file this user can, and use the network.", "Landlock and"),
+        (0, False, "this user can, use the network and leave processes running.", "Landlock and"),
     ],
 )
 def test_the_warning_without_bubblewrap_names_what_is_left_open(

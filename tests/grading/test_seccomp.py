@@ -1,4 +1,4 @@
-"""The socket filter: a filtered process, and its children, open no socket of any family."""
+"""The seccomp filter: a filtered process and its children open no socket and start no session."""
 
 from __future__ import annotations
 
@@ -28,8 +28,7 @@ def io_uring_setup():
         raise OSError(ctypes.get_errno(), "io_uring_setup")
 
 
-def child_udp():
-    code = "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
+def child(code):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if run.returncode:
         raise OSError(run.stderr.strip().splitlines()[-1])
@@ -44,7 +43,11 @@ tries = {
     "socketpair": lambda: [s.close() for s in socket.socketpair()],
     "pipe": lambda: [os.close(fd) for fd in os.pipe()],
     "io_uring": io_uring_setup,
-    "a child's udp": child_udp,
+    "a child's udp": lambda: child("import socket; socket.socket(socket.AF_INET, 2)"),
+    # In a child, which leads no group: a group leader may not call setsid at all.
+    "setsid": lambda: child("import os; os.setsid()"),
+    "setpgid": lambda: child("import os; os.setpgid(0, 0)"),
+    "a new session": lambda: subprocess.run(["/bin/true"], start_new_session=True, check=True),
 }
 
 
@@ -59,7 +62,7 @@ def attempt():
 
 
 before = attempt()
-seccomp.deny_sockets()
+seccomp.restrict()
 print(json.dumps({"before": before, "after": attempt()}))
 """
 
@@ -72,15 +75,17 @@ def test_no_socket_of_any_family_after_the_filter():
     # io_uring may be switched off on the machine; it must not be refused for want of rights.
     assert result["before"].get("io_uring", 0) != 13
     assert set(result["before"]) <= {"io_uring"}, result["before"]
-    refused = {"tcp", "udp", "ipv6", "unix", "netlink", "io_uring"}
+    refused = {"tcp", "udp", "ipv6", "unix", "netlink", "io_uring", "a new session"}
     assert {name for name, code in result["after"].items() if code == 13} == refused
-    assert "Permission denied" in str(result["after"]["a child's udp"])
-    assert set(result["after"]) == refused | {"a child's udp"}
+    in_children = {"a child's udp", "setsid", "setpgid"}
+    for name in in_children:
+        assert "Permission denied" in str(result["after"][name]), name
+    assert set(result["after"]) == refused | in_children
 
 
-def test_the_filter_refuses_other_entry_points_then_socket_then_io_uring():
-    arch, socket_nr = 0xC000003E, 41
-    program = seccomp._program(arch, socket_nr)
+def test_the_filter_refuses_other_entry_points_and_the_listed_calls():
+    arch, refused = 0xC000003E, seccomp.REFUSED["x86_64"]
+    program = seccomp._program(arch, sorted(refused.values()))
     refuse = program[-1]
     assert refuse == program[2]
     assert refuse[3] == 0x00050000 | 13  # EACCES
@@ -100,9 +105,9 @@ def test_the_filter_refuses_other_entry_points_then_socket_then_io_uring():
                 at += 1 + (jt if taken else jf)
 
     allow = 0x7FFF0000
-    assert verdict(arch, 0) == allow  # read
-    assert verdict(arch, 42) == allow  # connect: the socket it needs is refused already
-    assert verdict(arch, socket_nr) == refuse[3]
-    assert verdict(arch, 425) == refuse[3]
-    assert verdict(arch, 0x40000000 | socket_nr) == refuse[3]  # x32
+    for nr in range(500):
+        expected = refuse[3] if nr in refused.values() else allow
+        assert verdict(arch, nr) == expected, nr
+    assert verdict(arch, 0x40000000 | refused["socket"]) == refuse[3]  # x32
+    assert verdict(arch, 0x40000000) == refuse[3]
     assert verdict(0x40000003, 102) == refuse[3]  # i386 socketcall
