@@ -72,7 +72,9 @@ class Limits:
             0.7.0 and later; older ones leave it at the kernel's default, half the memory).
             Without bubblewrap the temporary folder is ``tmp`` in the job folder, on the
             grader's disk: the grader measures it while the worker runs, and stops a worker
-            whose folder grows past this size.
+            whose folder grows past this size. A file deleted while still open escapes the
+            measure (each is at most ``file_mb``); it is freed when the run ends, since the
+            grader ends every process of the run.
         wall_seconds: wall-clock time of the whole run.
         submission_seconds: wall-clock time of all the runs of one submission (a run that ends
             or hangs in a cell or an answer is repeated without it); none starts after it.
