@@ -2,10 +2,13 @@
 # The course's GPU checks in one run, for a machine with a CUDA device whose python3 holds torch
 # and Triton (the project's device machine is such a one; nothing is installed here):
 #   1. every test marked `gpu`, and the Triton kernel tests, which run compiled there;
-#   2. `relu-course bench --device cuda` in float32 and bfloat16.
+#   2. `relu-course bench --device cuda` in float32 and bfloat16;
+#   3. `relu-course bench --fusion --device cuda` (a ReLU after a matrix product, separate and
+#      fused) in float32 and bfloat16.
 # Writes to $OUT (default benchmarks/results): gpu.txt, gpu_tests.log, bench_cuda_float32.json,
-# bench_cuda_bfloat16.json. Commit the JSON files under book/data/, then `make execute`:
-# chapter 03 plots every book/data/bench_cuda_*.json as a recorded measurement.
+# bench_cuda_bfloat16.json, fusion_cuda_float32.json, fusion_cuda_bfloat16.json. Commit the JSON
+# files under book/data/, then `make execute`: chapters 03 and 08 print them as recorded
+# measurements.
 # Exit status: 0 when every step passed, 1 when one failed (the later steps still run), 2 when
 # there is no CUDA device.
 set -uo pipefail
@@ -38,5 +41,9 @@ pytest=("$py" -m pytest -p no:cacheprovider -o addopts= --strict-markers -ra)
 for dtype in float32 bfloat16; do
   "$py" -m relu_course.cli bench --device cuda --dtype "$dtype" \
     --json "$out/bench_cuda_$dtype.json" || status=1
+done
+for dtype in float32 bfloat16; do
+  "$py" -m relu_course.cli bench --fusion --device cuda --dtype "$dtype" \
+    --json "$out/fusion_cuda_$dtype.json" || status=1
 done
 exit "$status"

@@ -31,11 +31,21 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-__all__ = ["CUDA_CALLS_PER_SAMPLE", "BenchResult", "Measurement", "parse_size", "run_bench"]
+__all__ = [
+    "CUDA_CALLS_PER_SAMPLE",
+    "FUSION_SIZES",
+    "BenchResult",
+    "FusionResult",
+    "FusionRow",
+    "Measurement",
+    "parse_size",
+    "run_bench",
+    "run_fusion",
+]
 
 _NUMPY_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
 _DTYPES = ("float16", "bfloat16", "float32", "float64")
@@ -75,9 +85,15 @@ class Measurement:
     baseline: str
 
 
+_S = TypeVar("_S", bound="_Saved")
+
+
 @dataclass(frozen=True)
-class BenchResult:
-    """A whole run: the machine, the versions, the settings and the measurements."""
+class _Saved:
+    """A run saved as JSON: the date, the machine, the versions and the settings, then rows.
+
+    A subclass names the field that holds its rows and their class in ``_ROWS``.
+    """
 
     date: str
     machine: dict[str, str]
@@ -86,7 +102,8 @@ class BenchResult:
     dtype: str
     size: int
     repeats: int
-    measurements: list[Measurement]
+
+    _ROWS: ClassVar[tuple[str, type]]
 
     def to_json(self) -> dict[str, Any]:
         """The result as JSON-able data."""
@@ -97,27 +114,37 @@ class BenchResult:
         Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
 
     @classmethod
-    def load(cls, path: str | Path) -> BenchResult:
+    def load(cls: type[_S], path: str | Path) -> _S:
         """Read a result written by ``relu-course bench --json``.
 
         Args:
             path: the JSON file.
 
         Returns:
-            The result, with its measurements as :class:`Measurement` objects.
+            The result, with its rows as objects.
 
         Raises:
-            ValueError: the file is not JSON, or not a bench result (a field missing or unknown).
+            ValueError: the file is not JSON, or not a result of this kind (a field missing or
+                unknown).
         """
+        field, row = cls._ROWS
         try:
             data = json.loads(Path(path).read_text())
-            fields = {**data, "measurements": [Measurement(**m) for m in data["measurements"]]}
-            return cls(**fields)
+            return cls(**{**data, field: [row(**m) for m in data[field]]})
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise ValueError(
                 f"{path}: not a result of relu-course bench --json "
                 f"({type(error).__name__}: {error})"
             ) from error
+
+
+@dataclass(frozen=True)
+class BenchResult(_Saved):
+    """A whole run: the machine, the versions, the settings and the measurements."""
+
+    measurements: list[Measurement]
+
+    _ROWS = ("measurements", Measurement)
 
     def table(self) -> str:
         """The measurements as a plain-text table, one implementation a line, with a header."""
@@ -159,6 +186,31 @@ def parse_size(text: str) -> int:
 
 def _no_sync() -> None:
     """Nothing to wait for on the CPU."""
+
+
+def _check_settings(device: str, dtype: str, repeats: int, warmup: int) -> None:
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"device must be cpu or cuda, got {device!r}")
+    if dtype not in _DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
+    if repeats < 1 or warmup < 0:
+        raise ValueError("repeats must be at least 1 and warmup at least 0")
+
+
+def _torch_timing(device: str) -> tuple[Callable[[], None], int]:
+    """How to time torch on ``device``: what waits for its work, and calls per sample.
+
+    Raises:
+        ImportError: torch is not installed.
+        ValueError: ``cuda`` where torch sees no CUDA device.
+    """
+    import torch
+
+    if device != "cuda":
+        return _no_sync, 1
+    if not torch.cuda.is_available():
+        raise ValueError("device cuda: torch sees no CUDA device on this machine")
+    return torch.cuda.synchronize, CUDA_CALLS_PER_SAMPLE
 
 
 def _median_seconds(
@@ -360,27 +412,18 @@ def run_bench(
     Raises:
         ValueError: an unknown device or dtype, or CUDA asked for where there is none.
     """
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"device must be cpu or cuda, got {device!r}")
-    if dtype not in _DTYPES:
-        raise ValueError(f"dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
-    if repeats < 1 or warmup < 0:
-        raise ValueError("repeats must be at least 1 and warmup at least 0")
+    _check_settings(device, dtype, repeats, warmup)
     cases: list[_Case] = []
     sync: Callable[[], None] = _no_sync
     calls = 1
     if device == "cpu" and dtype in _NUMPY_DTYPES:
         cases += _numpy_cases(*_numpy_inputs(size, dtype))
     try:
-        import torch
+        sync, calls = _torch_timing(device)
     except ImportError:
         if device == "cuda":
             raise ValueError("device cuda needs torch") from None
     else:
-        if device == "cuda":
-            if not torch.cuda.is_available():
-                raise ValueError("device cuda: torch sees no CUDA device on this machine")
-            sync, calls = torch.cuda.synchronize, CUDA_CALLS_PER_SAMPLE
         cases += _torch_cases(*_torch_inputs(size, dtype, device))
     if not cases:
         raise ValueError(f"nothing to measure for {dtype} on {device}")
@@ -415,4 +458,126 @@ def run_bench(
         size=size,
         repeats=repeats,
         measurements=measurements,
+    )
+
+
+# --------------------------------------------------------------------------- fusion
+
+#: The side of the square matrices of :func:`run_fusion`, by device.
+FUSION_SIZES = {"cpu": 1024, "cuda": 8192}
+
+
+@dataclass(frozen=True)
+class FusionRow:
+    """One timing of :func:`run_fusion`.
+
+    Attributes:
+        name: what was timed, as code.
+        relu: how the ReLU is applied: ``none``, ``separate`` (a pass of its own over the
+            product), ``epilogue`` (inside the matrix product, as each result is made) or
+            ``alone`` (the separate pass by itself).
+        seconds: median time of one call.
+        ratio: ``seconds`` over the product's alone (``torch.addmm``).
+    """
+
+    name: str
+    relu: str
+    seconds: float
+    ratio: float
+
+
+@dataclass(frozen=True)
+class FusionResult(_Saved):
+    """A run of ``relu-course bench --fusion``: what a ReLU adds to the layer before it."""
+
+    rows: list[FusionRow]
+
+    _ROWS = ("rows", FusionRow)
+
+    def table(self) -> str:
+        """The rows as a plain-text table, one a line, with a header."""
+        n = f"{self.size:,}"
+        width = max(len(r.name) for r in self.rows)
+        lines = [
+            f"{self.device}, {self.dtype}, x ({n} x {n}) times w ({n} x {n}) plus b, median of "
+            f"{self.repeats}; ratio = time over the product's alone",
+            f"{'implementation':<{width}}  {'relu':<9}  {'ms':>8}  {'ratio':>6}",
+        ]
+        for r in self.rows:
+            ms = r.seconds * 1e3
+            lines.append(f"{r.name:<{width}}  {r.relu:<9}  {ms:>8.3f}  {r.ratio:>6.3f}")
+        return "\n".join(lines)
+
+
+def _fusion_cases(x: Any, w: Any, b: Any) -> list[tuple[str, str, Callable[[], Any]]]:
+    """(name, how the ReLU is applied, function) of each timing; each returns what it made."""
+    import torch
+
+    y = torch.addmm(b, x, w)
+    return [
+        ("torch.addmm(b, x, w)", "none", lambda: torch.addmm(b, x, w)),
+        ("torch.relu(torch.addmm(b, x, w))", "separate", lambda: torch.relu(torch.addmm(b, x, w))),
+        # ATen's fused form: on CUDA cuBLASLt applies the ReLU in the product's epilogue.
+        ("torch._addmm_activation(b, x, w)", "epilogue", lambda: torch._addmm_activation(b, x, w)),
+        ("torch.relu(y)", "alone", lambda: torch.relu(y)),
+    ]  # fmt: skip
+
+
+def run_fusion(
+    device: str = "cpu",
+    dtype: str = "float32",
+    size: int | None = None,
+    repeats: int = 9,
+    warmup: int = 2,
+) -> FusionResult:
+    """Time a linear layer's product ``b + x @ w`` with no ReLU, with one, and with one fused.
+
+    The ReLU is applied as a pass of its own over the product, and inside the product, as
+    each result is made (cuBLASLt's epilogue on CUDA); the separate pass is also timed alone.
+
+    Args:
+        device: ``cpu`` or ``cuda``.
+        dtype: ``float16``, ``bfloat16``, ``float32`` or ``float64``.
+        size: the side of the square matrices ``x`` and ``w`` (default: :data:`FUSION_SIZES`).
+        repeats: timed samples per implementation; the median is kept (on CUDA a sample is
+            :data:`CUDA_CALLS_PER_SAMPLE` calls in a row).
+        warmup: untimed runs first.
+
+    Returns:
+        The timings, each also as a ratio to the product's alone, with the machine and
+        versions.
+
+    Raises:
+        ValueError: an unknown device or dtype, a size below 2, torch missing, or CUDA asked
+            for where there is none.
+    """
+    _check_settings(device, dtype, repeats, warmup)
+    size = FUSION_SIZES[device] if size is None else size
+    if size < 2:
+        raise ValueError(f"size must be at least 2, got {size}")
+    try:
+        sync, calls = _torch_timing(device)
+        import torch
+    except ImportError:
+        raise ValueError("the fusion benchmark needs torch") from None
+    gen = torch.Generator(device=device).manual_seed(0)
+    kind = getattr(torch, dtype)
+    x = torch.randn(size, size, generator=gen, device=device).to(kind)
+    w = (torch.randn(size, size, generator=gen, device=device) / size**0.5).to(kind)
+    b = torch.randn(size, generator=gen, device=device).to(kind)
+    cases = _fusion_cases(x, w, b)
+    seconds = _median_seconds([fn for _, _, fn in cases], sync, warmup, repeats, calls)
+    product = seconds[0]
+    return FusionResult(
+        date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        machine=_machine(device),
+        versions=_versions(),
+        device=device,
+        dtype=dtype,
+        size=size,
+        repeats=repeats,
+        rows=[
+            FusionRow(name, relu, s, s / product)
+            for (name, relu, _), s in zip(cases, seconds, strict=True)
+        ],
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from relu_course import __version__
-from relu_course.bench import CUDA_CALLS_PER_SAMPLE
+from relu_course.bench import CUDA_CALLS_PER_SAMPLE, FUSION_SIZES
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -288,11 +288,17 @@ def _feedback(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    """Time the ReLU implementations against a copy of the same bytes."""
-    from relu_course.bench import parse_size, run_bench
+    """Time the ReLU implementations against a copy of the same bytes, or against a product."""
+    from relu_course.bench import BenchResult, FusionResult, parse_size, run_bench, run_fusion
 
+    result: BenchResult | FusionResult
     try:
-        result = run_bench(args.device, args.dtype, parse_size(args.size), args.repeats)
+        if args.fusion:
+            side = None if args.size is None else parse_size(args.size)
+            result = run_fusion(args.device, args.dtype, side, args.repeats)
+        else:
+            size = parse_size("64M" if args.size is None else args.size)
+            result = run_bench(args.device, args.dtype, size, args.repeats)
     except ValueError as error:
         print(f"relu-course bench: {error}", file=sys.stderr)
         return 2
@@ -501,7 +507,10 @@ def build_parser() -> argparse.ArgumentParser:
         "Triton kernel on CUDA) forward and backward, and sigmoid, tanh, GELU and ELU, each "
         "against the library's fastest copy of the same bytes measured in the same run "
         "(for NumPy, the faster of np.copyto on one core and split across threads). Prints "
-        "GB/s and the ratio to that copy (1.0 = memory speed).",
+        "GB/s and the ratio to that copy (1.0 = memory speed). With --fusion, time instead "
+        "what a ReLU adds to the matrix product of a linear layer, b + x @ w: as a pass of its "
+        "own, and fused into the product (torch._addmm_activation; cuBLASLt's epilogue on "
+        "CUDA).",
     )
     bench.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="default: cpu")
     bench.add_argument(
@@ -511,7 +520,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: float32 (bfloat16: torch only)",
     )
     bench.add_argument(
-        "--size", default="64M", help="elements per array, such as 64M or 1e6 (default: 64M)"
+        "--size",
+        help="elements per array, such as 64M or 1e6 (default: 64M); with --fusion, the side "
+        f"of the square matrices (default: {FUSION_SIZES['cpu']} on the CPU, "
+        f"{FUSION_SIZES['cuda']} on CUDA)",
+    )
+    bench.add_argument(
+        "--fusion",
+        action="store_true",
+        help="time a matrix product with and without ReLU, separate and fused (torch)",
     )
     bench.add_argument(
         "--repeats",

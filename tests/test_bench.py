@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from relu_course.bench import BenchResult, parse_size, run_bench
+from relu_course.bench import BenchResult, FusionResult, parse_size, run_bench, run_fusion
 from relu_course.cli import main
 
 
@@ -203,3 +203,72 @@ def test_every_case_computes_what_its_name_says(dtype, device, monkeypatch):
             atol=rtol,
             err_msg=case.name,
         )
+
+
+# --------------------------------------------------------------------------- --fusion
+
+
+@pytest.fixture(scope="module")
+def fusion_run():
+    return run_fusion("cpu", "float32", size=64, repeats=1, warmup=0)
+
+
+def test_fusion_times_the_product_with_and_without_relu(fusion_run):
+    rows = {r.name: r for r in fusion_run.rows}
+    assert [r.relu for r in fusion_run.rows] == ["none", "separate", "epilogue", "alone"]
+    assert rows["torch.addmm(b, x, w)"].ratio == 1.0
+    product = rows["torch.addmm(b, x, w)"].seconds
+    for r in fusion_run.rows:
+        assert r.seconds > 0
+        assert r.ratio == pytest.approx(r.seconds / product)
+    assert fusion_run.size == 64
+    assert "x (64 x 64) times w (64 x 64) plus b" in fusion_run.table()
+    assert fusion_run.table().count("\n") == len(fusion_run.rows) + 1
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_every_fusion_case_computes_what_its_name_says(device, dtype):
+    from relu_course.bench import _fusion_cases
+
+    gen = torch.Generator(device=device).manual_seed(1)
+    kind = getattr(torch, dtype)
+    x, w = (torch.randn(48, 48, generator=gen, device=device).to(kind) for _ in range(2))
+    b = torch.randn(48, generator=gen, device=device).to(kind)
+    product = (x.double() @ w.double() + b.double()).to(kind)
+    loose = dtype == "bfloat16"
+    tolerance = {"rtol": 2e-2, "atol": 5e-2} if loose else {"rtol": 1e-4, "atol": 1e-4}
+    results = {name: fn() for name, _, fn in _fusion_cases(x, w, b)}
+    torch.testing.assert_close(results["torch.addmm(b, x, w)"], product, **tolerance)
+    for name in ("torch.relu(torch.addmm(b, x, w))", "torch._addmm_activation(b, x, w)"):
+        torch.testing.assert_close(results[name], torch.relu(product), **tolerance)
+        assert (results[name] >= 0).all(), name
+    assert torch.equal(results["torch.relu(y)"], torch.relu(results["torch.addmm(b, x, w)"]))
+
+
+def test_fusion_refuses_bad_settings():
+    with pytest.raises(ValueError, match="at least 2"):
+        run_fusion("cpu", "float32", size=1)
+    with pytest.raises(ValueError, match="device must be cpu or cuda"):
+        run_fusion("tpu")
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        run_fusion("cpu", "int8")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device"):
+            run_fusion("cuda")
+
+
+def test_a_fusion_result_saves_and_loads_but_is_not_a_bandwidth_result(fusion_run, tmp_path):
+    path = tmp_path / "fusion.json"
+    fusion_run.save(path)
+    assert FusionResult.load(path) == fusion_run
+    with pytest.raises(ValueError, match="not a result of relu-course bench"):
+        BenchResult.load(path)
+
+
+def test_cli_fusion_prints_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "fusion.json"
+    assert main(["bench", "--fusion", "--size", "32", "--repeats", "1", "--json", str(out)]) == 0
+    assert "torch._addmm_activation(b, x, w)" in capsys.readouterr().out
+    assert json.loads(out.read_text())["size"] == 32
+    assert main(["bench", "--fusion", "--size", "1"]) == 2
