@@ -499,8 +499,9 @@ class FusionResult(_Saved):
         n = f"{self.size:,}"
         width = max(len(r.name) for r in self.rows)
         lines = [
-            f"{self.device}, {self.dtype}, x ({n} x {n}) times w ({n} x {n}) plus b, median of "
-            f"{self.repeats}; ratio = time over the product's alone",
+            f"{self.device}, {self.dtype}, b + x @ w with x and w {n} x {n}, median of "
+            f"{self.repeats}",
+            "ratio = time over the product's alone",
             f"{'implementation':<{width}}  {'relu':<9}  {'ms':>8}  {'ratio':>6}",
         ]
         for r in self.rows:

@@ -222,8 +222,8 @@ def test_fusion_times_the_product_with_and_without_relu(fusion_run):
         assert r.seconds > 0
         assert r.ratio == pytest.approx(r.seconds / product)
     assert fusion_run.size == 64
-    assert "x (64 x 64) times w (64 x 64) plus b" in fusion_run.table()
-    assert fusion_run.table().count("\n") == len(fusion_run.rows) + 1
+    assert "b + x @ w with x and w 64 x 64" in fusion_run.table()
+    assert fusion_run.table().count("\n") == len(fusion_run.rows) + 2
 
 
 @pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
