@@ -372,6 +372,19 @@ def _machine(device: str) -> dict[str, str]:
     return facts
 
 
+def _run_facts(device: str, dtype: str, size: int, repeats: int) -> dict[str, Any]:
+    """The fields every saved run has besides its rows: when, where, with what, how."""
+    return {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": _machine(device),
+        "versions": _versions(),
+        "device": device,
+        "dtype": dtype,
+        "size": size,
+        "repeats": repeats,
+    }
+
+
 def _versions() -> dict[str, str]:
     versions = {"python": platform.python_version(), "numpy": np.__version__}
     try:
@@ -449,16 +462,7 @@ def run_bench(
                     gbps, gbps / copies[c.family][1], copies[c.family][0])
         for c, seconds, nbytes, gbps in timed
     ]  # fmt: skip
-    return BenchResult(
-        date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        machine=_machine(device),
-        versions=_versions(),
-        device=device,
-        dtype=dtype,
-        size=size,
-        repeats=repeats,
-        measurements=measurements,
-    )
+    return BenchResult(**_run_facts(device, dtype, size, repeats), measurements=measurements)
 
 
 # --------------------------------------------------------------------------- fusion
@@ -570,13 +574,7 @@ def run_fusion(
     seconds = _median_seconds([fn for _, _, fn in cases], sync, warmup, repeats, calls)
     product = seconds[0]
     return FusionResult(
-        date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        machine=_machine(device),
-        versions=_versions(),
-        device=device,
-        dtype=dtype,
-        size=size,
-        repeats=repeats,
+        **_run_facts(device, dtype, size, repeats),
         rows=[
             FusionRow(name, relu, s, s / product)
             for (name, relu, _), s in zip(cases, seconds, strict=True)
