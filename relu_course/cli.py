@@ -20,8 +20,11 @@ from relu_course.bench import CUDA_CALLS_PER_SAMPLE, FUSION_SIZES
 
 
 def _info(args: argparse.Namespace) -> int:
-    """Print the versions and the device the course's code will use."""
+    """Print the versions, the device the course's code will use and the grading sandbox."""
     import numpy as np
+
+    from relu_course.grading import seccomp
+    from relu_course.grading.sandbox import bwrap, protection
 
     facts: dict[str, str] = {
         "relu_course": __version__,
@@ -43,6 +46,16 @@ def _info(args: argparse.Namespace) -> int:
         if device.type == "cuda":
             facts["gpu"] = torch.cuda.get_device_name(device)
         facts["devices"] = ", ".join(available_devices())
+        from relu_course.torch_nn import triton as kernels
+
+        if kernels.version() is None:
+            facts["triton"] = "not installed: ReLUFunction uses torch's kernels"
+        else:
+            use = "ReLUFunction uses its kernels" if kernels.available() else "unused without CUDA"
+            facts["triton"] = f"{kernels.version()}, {use}"
+    # What would confine a submission if this machine graded (relu-course grade says it too).
+    filtered = " (+ seccomp filter)" if seccomp.supported() else ""
+    facts["grading sandbox"] = protection(bwrap() is not None) + filtered
     if args.json:
         print(json.dumps(facts, indent=2))
     else:
@@ -321,9 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = verbs.add_parser(
         "info",
-        help="show versions and the device (CPU or CUDA GPU) the course will use",
-        description="Show the versions of Python, NumPy and torch, and the device that "
-        "relu_course.torch_nn.best_device() picks. Useful in bug reports.",
+        help="show versions, the device the course will use, and the grading sandbox",
+        description="Show the versions of Python, NumPy, torch and Triton, the device that "
+        "relu_course.torch_nn.best_device() picks, and what would confine a submission "
+        "graded on this machine (bubblewrap, Landlock, the seccomp filter, or the limits "
+        "only). Useful in bug reports, and to check a machine before grading on it.",
     )
     info.add_argument("--json", action="store_true", help="print the facts as JSON")
     info.set_defaults(run=_info)

@@ -65,6 +65,21 @@ def test_info_json_reports_versions_and_a_device(capsys):
     assert facts["numpy"]
     assert facts["device"] in {"cpu", "cuda"}
     assert facts["devices"].startswith("cpu")
+    from relu_course.torch_nn import triton
+
+    assert facts["triton"].startswith(triton.version() or "not installed")
+    # The grading tests need bubblewrap, so every machine that runs them has it.
+    assert facts["grading sandbox"].startswith("bubblewrap")
+
+
+def test_info_says_when_a_submission_would_run_with_the_limits_only(capsys, monkeypatch):
+    from relu_course.grading import landlock, sandbox, seccomp
+
+    monkeypatch.setattr(sandbox, "bwrap", lambda: None)
+    monkeypatch.setattr(landlock, "abi", lambda: 0)
+    monkeypatch.setattr(seccomp, "supported", lambda: False)
+    assert cli.main(["info", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["grading sandbox"] == "limits only"
 
 
 def test_the_console_script_is_installed():

@@ -36,6 +36,7 @@ __all__ = [
     "relu_backward",
     "relu_forward",
     "supports",
+    "version",
 ]
 
 #: Elements per program, with Triton's default of 4 warps: 8 per thread. On an H200 this ran at
@@ -44,6 +45,11 @@ BLOCK = 1024
 _DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 #: Whether Triton's interpreter runs the kernels (``TRITON_INTERPRET=1`` at import), on the CPU.
 INTERPRETED = triton is not None and os.environ.get("TRITON_INTERPRET") == "1"
+
+
+def version() -> str | None:
+    """Triton's version, or ``None`` where it is not installed."""
+    return None if triton is None else str(triton.__version__)
 
 
 def available() -> bool:
