@@ -28,6 +28,7 @@ import functools
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -45,6 +46,7 @@ __all__ = [
     "bwrap",
     "bwrap_sizes_tmp",
     "confine",
+    "deleted_open_bytes",
     "folder_size",
     "protection",
     "run_worker",
@@ -72,8 +74,9 @@ class Limits:
             0.7.0 and later; older ones leave it at the kernel's default, half the memory).
             Without bubblewrap the temporary folder is ``tmp`` in the job folder, on the
             grader's disk: the grader measures it while the worker runs, and stops a worker
-            whose folder grows past this size. A file deleted while still open escapes the
-            measure (each is at most ``file_mb``); it is freed when the run ends, since the
+            whose folder, with the files its processes deleted but hold open, grows past this
+            size. A deleted file that is only mapped in memory, its descriptor closed, escapes
+            the measure (each is at most ``file_mb``); it is freed when the run ends, since the
             grader ends every process of the run.
         wall_seconds: wall-clock time of the whole run.
         submission_seconds: wall-clock time of all the runs of one submission (a run that ends
@@ -148,6 +151,45 @@ def folder_size(folder: Path, limit: int) -> int:
                 continue
             if total > limit or files > MAX_TMP_FILES:
                 return limit + 1
+    return total
+
+
+def deleted_open_bytes(group: int, limit: int) -> int:
+    """The bytes on disk of the files that the processes of ``group`` deleted but hold open.
+
+    Such a file no longer shows in any folder, yet keeps its blocks until it is closed: a
+    process could fill a disk with them past any measure of its folders. Read from ``/proc``.
+
+    Args:
+        group: a process group.
+        limit: a size past which the exact total does not matter.
+
+    Returns:
+        The size in bytes, or ``limit + 1`` once it is known to be larger.
+    """
+    total, seen = 0, set()
+    for process in os.scandir("/proc"):
+        if not process.name.isdigit():
+            continue
+        try:
+            status = Path(process.path, "stat").read_bytes()
+            # The fifth field, after the command in parentheses (which may hold anything).
+            if int(status.rsplit(b")", 1)[1].split()[2]) != group:
+                continue
+            descriptors = list(os.scandir(Path(process.path, "fd")))
+        except (OSError, ValueError, IndexError):  # gone, or not ours to read
+            continue
+        for descriptor in descriptors:
+            try:
+                info = os.stat(descriptor.path)  # the open file itself, deleted or not
+            except OSError:
+                continue
+            if info.st_nlink == 0 and stat.S_ISREG(info.st_mode):
+                if (info.st_dev, info.st_ino) not in seen:
+                    seen.add((info.st_dev, info.st_ino))
+                    total += info.st_blocks * 512
+                if total > limit:
+                    return limit + 1
     return total
 
 
@@ -346,7 +388,12 @@ def _watch(
             break
         except subprocess.TimeoutExpired:
             timed_out = left <= step
-            over_disk = not timed_out and tmp is not None and folder_size(Path(tmp), disk) > disk
+            over_disk = not timed_out and tmp is not None and _disk_used(process, tmp, disk) > disk
     with contextlib.suppress(ProcessLookupError, PermissionError):  # none left
         os.killpg(process.pid, signal.SIGKILL)
     return process.wait(), timed_out, over_disk
+
+
+def _disk_used(process: subprocess.Popen[bytes], tmp: str, limit: int) -> int:
+    """What the worker holds on the grader's disk: its temporary folder and deleted files."""
+    return folder_size(Path(tmp), limit) + deleted_open_bytes(process.pid, limit)

@@ -831,6 +831,57 @@ def test_without_bubblewrap_the_temporary_folder_is_watched(klass, monkeypatch):
     assert message in results["count_parameters"][2]
 
 
+@NEEDS_LANDLOCK
+def test_without_bubblewrap_deleted_files_held_open_count_too(klass, monkeypatch):
+    # A file deleted while open keeps its blocks but shows in no folder: the grader finds it
+    # through the worker's open descriptors. Stops on its own at 16 times the limit.
+    hider = (
+        "import os, tempfile\n"
+        "held = []\n"
+        "def count_parameters(layer_sizes):\n"
+        f"    for i in range({16 * LIMITS.disk_mb // 4}):\n"
+        "        path = os.path.join(tempfile.gettempdir(), f'hidden{i}')\n"
+        "        held.append(os.open(path, os.O_CREAT | os.O_WRONLY))\n"
+        "        os.write(held[-1], os.urandom(2**22))\n"
+        "        os.unlink(path)\n"
+        "    return sum(a * b + b for a, b in zip(layer_sizes, layer_sizes[1:]))\n"
+    )
+    use_walls("landlock only", monkeypatch)
+    klass.submit("hider", "01_deep_learning", answers={"count_parameters": hider})
+    klass.grade(warn=lambda text: None)
+    results = klass.results("hider")
+    assert_only(results, {"count_parameters": "crashed"})
+    assert "to its temporary folder" in results["count_parameters"][2]
+
+
+def test_deleted_files_held_open_are_measured_by_process_group():
+    from relu_course.grading.sandbox import deleted_open_bytes
+
+    holder = (
+        "import os, sys, tempfile, time\n"
+        "fd, path = tempfile.mkstemp()\n"
+        "os.write(fd, os.urandom(2**20))\n"
+        "os.unlink(path)\n"
+        "kept, kept_path = tempfile.mkstemp()\n"  # not deleted: a folder's measure sees it
+        "os.write(kept, os.urandom(2**20))\n"
+        "print(kept_path, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        kept_path = child.stdout.readline().strip()
+        size = deleted_open_bytes(child.pid, 2**30)
+        assert 2**20 <= size < 2**20 + 2**16
+        assert deleted_open_bytes(child.pid, 2**19) == 2**19 + 1
+    finally:
+        child.kill()
+        child.wait()
+        os.unlink(kept_path)
+    assert deleted_open_bytes(child.pid, 2**30) == 0  # ended: nothing held
+
+
 def test_a_folder_is_measured_in_blocks_and_files(tmp_path):
     from relu_course.grading.sandbox import MAX_TMP_FILES, folder_size
 
