@@ -272,3 +272,28 @@ def test_cli_fusion_prints_and_writes_json(tmp_path, capsys):
     assert "torch._addmm_activation(b, x, w)" in capsys.readouterr().out
     assert json.loads(out.read_text())["size"] == 32
     assert main(["bench", "--fusion", "--size", "1"]) == 2
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_on_cuda_the_fused_form_is_one_kernel_and_the_separate_form_two(dtype):
+    # What chapter 3 says of the fused form: the ReLU runs inside the product's kernel.
+    from torch.profiler import ProfilerActivity, profile
+
+    from relu_course.bench import _fusion_cases
+
+    kind = getattr(torch, dtype)
+    x, w = (torch.randn(2048, 2048, device="cuda", dtype=kind) for _ in range(2))
+    b = torch.randn(2048, device="cuda", dtype=kind)
+    launched = {}
+    for _, relu, fn in _fusion_cases(x, w, b):
+        fn()
+        torch.cuda.synchronize()
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            fn()
+            torch.cuda.synchronize()
+        kernels = [e.name for e in prof.events() if e.device_type.name == "CUDA"]
+        launched[relu] = [k for k in kernels if not k.startswith("Memset")]
+    assert len(launched["none"]) == 1, launched
+    assert len(launched["separate"]) == 2, launched
+    assert len(launched["epilogue"]) == 1, launched
