@@ -390,15 +390,13 @@ def _versions() -> dict[str, str]:
     try:
         import torch
 
-        versions["torch"] = torch.__version__
+        from relu_course.torch_nn.triton import version
     except ImportError:
-        pass
-    try:
-        import triton
-
-        versions["triton"] = triton.__version__
-    except ImportError:
-        pass
+        return versions
+    versions["torch"] = torch.__version__
+    triton = version()
+    if triton is not None:
+        versions["triton"] = triton
     return versions
 
 

@@ -134,7 +134,7 @@ def _relu_range(zeros: Array, x: Array, out: Array, lo: int, hi: int) -> None:
 #: :func:`_relu_grad_rows` (a few microseconds either way).
 _MASK_MIN = 2048
 #: Elements per row of the backward pass: its temporaries (5 bytes an element, 1.25 MiB in all)
-#: still stay in cache, and each row costs three ufunc calls of Python overhead. On the project's
+#: stay in the L3 cache, and each row costs three ufunc calls of Python overhead. On the project's
 #: 2-core machine, 64M float32 elements ran at 0.84 of a copy with rows of ``_ROW`` (64K) and
 #: at 0.96 with rows of 256K, in two interleaved runs.
 _GRAD_ROW = 4 * _ROW
